@@ -1,0 +1,70 @@
+"""Link ToS;DR quotes to the current clauses that still hold them (fuzzy match).
+
+A quote links to the clause of the same platform with the best ``partial_ratio`` (the best
+alignment of the shorter text inside the longer, 0-100) when that score is at least
+``THRESHOLD`` and the clause covers at least half of the quote. Quotes from 2012-2020 often no
+longer appear in today's documents; those stay unlinked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from rapidfuzz import fuzz
+
+from corpus.store import Store
+from corpus.text import normalise, words
+
+THRESHOLD = 85.0
+MIN_COVER = 0.5
+
+
+Candidates = list[tuple[str, str, frozenset[str]]]  # (record_id, normalised text, words)
+PREFILTER = 8  # partial_ratio runs only on the clauses sharing the most words with the quote
+
+
+def candidates(clauses: list[tuple[str, str]]) -> Candidates:
+    return [(rid, norm, frozenset(words(norm))) for rid, norm in clauses]
+
+
+def best_match(quote: str, clauses: Candidates) -> tuple[str | None, float]:
+    """(record_id, score) of the clause that best holds ``quote``."""
+    q = normalise(quote)
+    if len(q) < 20:
+        return None, 0.0
+    qw = frozenset(words(q))
+    ranked = sorted(clauses, key=lambda c: len(qw & c[2]), reverse=True)[:PREFILTER]
+    best: tuple[str | None, float] = (None, 0.0)
+    for rid, norm, _ in ranked:
+        short, long_ = (q, norm) if len(q) <= len(norm) else (norm, q)
+        if len(short) < MIN_COVER * len(q):
+            continue
+        score = fuzz.partial_ratio(short, long_, score_cutoff=max(THRESHOLD, best[1]))
+        if score > best[1]:
+            best = (rid, score)
+    return best if best[1] >= THRESHOLD else (None, best[1])
+
+
+def link_annotations(store: Store, progress: Callable[[Iterable], Iterable] = lambda x: x) -> int:
+    """Set each annotation's linked record; returns how many link."""
+    rows = list(store.conn.execute(
+        "SELECT annotation_id, platform_id, quote FROM annotations WHERE quote != ''"))
+    by_platform: dict[str, list] = defaultdict(list)
+    for r in rows:
+        by_platform[r[1]].append(r)
+    known = store.platforms()
+    links = []
+    linked = 0
+    for pid in progress(sorted(by_platform)):
+        if pid not in known:
+            links += [(r[0], None, None) for r in by_platform[pid]]
+            continue
+        clauses = candidates([(c["record_id"], normalise(c["text"]))
+                              for c in store.current_clauses(pid)])
+        for r in by_platform[pid]:
+            rid, score = best_match(r[2], clauses)
+            links.append((r[0], rid, round(score, 1) if rid else None))
+            linked += rid is not None
+    store.set_annotation_links(links)
+    return linked

@@ -1,0 +1,30 @@
+"""One loader per source format; each yields our own types and reports bad input as Problems."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from corpus.errors import Problem
+
+Report = Callable[[Problem], None]
+
+
+def read_text(path: Path, report: Report) -> str | None:
+    """The file as UTF-8 text, or None after reporting why it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        report(Problem(str(path), f"cannot be read ({exc.strerror or exc})"))
+        return None
+    if not data.strip():
+        report(Problem(str(path), "is empty"))
+        return None
+    if b"\x00" in data[:8192]:
+        report(Problem(str(path), "is a binary file, not text"))
+        return None
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        report(Problem(str(path), f"is not UTF-8 text (byte {exc.start})"))
+        return None

@@ -1,0 +1,395 @@
+"""The system of record: one SQLite file holding platforms, documents, versions, clauses,
+annotations and embeddings. Every index is rebuilt from it.
+
+Each document version is written in one transaction, so an ingest killed at any point leaves
+whole documents or nothing; re-running it finishes the job without duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corpus import ids
+from corpus.errors import BadInput, NotFound
+from corpus.models import Annotation, Document, Segment, SeedRecord
+from corpus.text import normalise
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS platforms(platform_id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents(
+    document_id TEXT PRIMARY KEY, platform_id TEXT NOT NULL, platform TEXT NOT NULL,
+    doc_type TEXT NOT NULL, collection TEXT NOT NULL, current_version TEXT);
+CREATE TABLE IF NOT EXISTS versions(
+    version_id TEXT PRIMARY KEY, document_id TEXT NOT NULL, version_date TEXT NOT NULL,
+    sha256 TEXT NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL,
+    text TEXT NOT NULL, meta TEXT NOT NULL, UNIQUE(document_id, sha256));
+CREATE TABLE IF NOT EXISTS clauses(
+    record_id TEXT PRIMARY KEY, document_id TEXT NOT NULL, platform_id TEXT NOT NULL,
+    platform TEXT NOT NULL, doc_type TEXT NOT NULL, text TEXT NOT NULL, norm_sha TEXT NOT NULL,
+    embed_text TEXT NOT NULL, embed_key TEXT NOT NULL, origin TEXT NOT NULL, meta TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS clauses_embed ON clauses(embed_key);
+CREATE INDEX IF NOT EXISTS clauses_platform ON clauses(platform_id);
+CREATE TABLE IF NOT EXISTS occurrences(
+    version_id TEXT NOT NULL, position INTEGER NOT NULL, record_id TEXT NOT NULL,
+    section TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    PRIMARY KEY(version_id, position));
+CREATE INDEX IF NOT EXISTS occurrences_record ON occurrences(record_id);
+CREATE TABLE IF NOT EXISTS embeddings(
+    embed_key TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY(embed_key, model));
+CREATE TABLE IF NOT EXISTS annotations(
+    annotation_id TEXT PRIMARY KEY, platform_id TEXT NOT NULL, platform TEXT NOT NULL,
+    case_title TEXT NOT NULL, classification TEXT NOT NULL, quote TEXT NOT NULL,
+    note TEXT NOT NULL, source_document TEXT NOT NULL, title TEXT NOT NULL,
+    record_id TEXT, match_score REAL);
+CREATE INDEX IF NOT EXISTS annotations_record ON annotations(record_id);
+CREATE TABLE IF NOT EXISTS sources(path TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
+"""
+
+
+@dataclass
+class DocumentResult:
+    document_id: str
+    version_id: str
+    status: str  # new | updated | unchanged | history
+    clauses: int = 0
+    new: int = 0
+    removed: int = 0
+
+
+@dataclass
+class ClauseRow:
+    record_id: str
+    document_id: str
+    platform: str
+    doc_type: str
+    text: str
+    section: str
+    version_id: str
+    version_date: str
+    source: str
+    url: str
+    sha256: str
+    collection: str
+    current: bool
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def embed_input(section: str, text: str) -> str:
+    """What the embedding model reads: the section path gives a short clause its context."""
+    return f"{section}: {text}" if section else text
+
+
+class Store:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self.conn:
+            self.conn.executescript(_SCHEMA)
+            row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None:
+                self.conn.execute("INSERT INTO meta VALUES('schema_version', ?)",
+                                  (str(SCHEMA_VERSION),))
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise BadInput(f"{self.path} was written by a newer policy-assistant "
+                               f"(schema {row[0]}, this one reads {SCHEMA_VERSION})")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def source_unchanged(self, path: str, sha256: str) -> bool:
+        row = self.conn.execute("SELECT sha256 FROM sources WHERE path=?", (path,)).fetchone()
+        return row is not None and row[0] == sha256
+
+    def mark_source(self, path: str, sha256: str) -> None:
+        with self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO sources VALUES(?, ?)", (path, sha256))
+
+    def add_document(self, doc: Document, segments: Iterable[Segment] | None,
+                     sha256: str) -> DocumentResult:
+        """Store one version of a document with its clauses, atomically.
+
+        ``segments`` may be None when the caller already knows the version is stored
+        (the store checks that first, so an unchanged document is never segmented).
+        """
+        doc_id = ids.document_id(doc.collection, doc.platform, doc.doc_type)
+        ver_id = ids.version_id(doc_id, doc.version_date, sha256)
+        known = self.conn.execute("SELECT version_id FROM versions WHERE document_id=? AND "
+                                  "sha256=?", (doc_id, sha256)).fetchone()
+        current = self._current_version(doc_id)
+        if known is not None:
+            ver_id = known[0]
+            if doc.kind == "current" and current != ver_id:
+                return self._make_current(doc_id, ver_id, current)
+            return DocumentResult(doc_id, ver_id, "unchanged" if doc.kind == "current"
+                                  else "history")
+        if segments is None:
+            raise ValueError("segments are needed for a version not yet stored")
+        doc_key = ids.document_key(doc.collection, doc.platform, doc.doc_type)
+        pid = ids.platform_slug(doc.platform)
+        seen: dict[str, int] = {}
+        rows = []
+        for pos, seg in enumerate(segments):
+            norm = normalise(seg.text)
+            k = seen.get(norm, 0)
+            seen[norm] = k + 1
+            rid = ids.record_id(doc.platform, doc_key, seg.text, k)
+            rows.append((rid, norm, seg, pos))
+        new = 0
+        with self.conn:
+            self.conn.execute("INSERT OR IGNORE INTO platforms VALUES(?, ?)", (pid, doc.platform))
+            self.conn.execute(
+                "INSERT OR IGNORE INTO documents VALUES(?, ?, ?, ?, ?, NULL)",
+                (doc_id, pid, doc.platform, doc.doc_type, doc.collection))
+            self.conn.execute(
+                "INSERT INTO versions VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (ver_id, doc_id, doc.version_date, sha256, doc.source, doc.url, doc.kind,
+                 doc.text, json.dumps(doc.meta)))
+            for rid, norm, seg, pos in rows:
+                new += self._insert_clause(rid, doc_id, pid, doc, seg, norm)
+                self.conn.execute("INSERT INTO occurrences VALUES(?, ?, ?, ?, ?, ?)",
+                                  (ver_id, pos, rid, seg.section, seg.start, seg.end))
+        result = DocumentResult(doc_id, ver_id, "history", len(rows), new)
+        if doc.kind == "current":
+            made = self._make_current(doc_id, ver_id, current)
+            result.status = "new" if current is None else "updated"
+            result.removed = made.removed
+        return result
+
+    def _insert_clause(self, rid: str, doc_id: str, pid: str, doc: Document, seg: Segment,
+                       norm: str) -> int:
+        import hashlib
+
+        norm_sha = hashlib.sha256(norm.encode()).hexdigest()
+        got = self.conn.execute("SELECT norm_sha FROM clauses WHERE record_id=?",
+                                (rid,)).fetchone()
+        if got is not None:
+            if got[0] != norm_sha:
+                raise BadInput(f"record ID collision on {rid}: two different texts")
+            return 0
+        text = embed_input(seg.section, seg.text)
+        self.conn.execute(
+            "INSERT INTO clauses VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 'segment', '{}')",
+            (rid, doc_id, pid, doc.platform, doc.doc_type, seg.text, norm_sha, text,
+             ids.text_key(text)))
+        return 1
+
+    def _current_version(self, doc_id: str) -> str | None:
+        row = self.conn.execute("SELECT current_version FROM documents WHERE document_id=?",
+                                (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def _make_current(self, doc_id: str, ver_id: str, old: str | None) -> DocumentResult:
+        removed = 0
+        if old:
+            removed = self.conn.execute(
+                "SELECT COUNT(DISTINCT record_id) FROM occurrences WHERE version_id=? AND "
+                "record_id NOT IN (SELECT record_id FROM occurrences WHERE version_id=?)",
+                (old, ver_id)).fetchone()[0]
+        with self.conn:
+            self.conn.execute("UPDATE documents SET current_version=? WHERE document_id=?",
+                              (ver_id, doc_id))
+        return DocumentResult(doc_id, ver_id, "updated", removed=removed)
+
+    def add_seed_record(self, seed: SeedRecord, sha256: str) -> DocumentResult:
+        """A record imported with its own IDs (its document is the page it came from)."""
+        if not seed.record_id or not seed.text:
+            raise BadInput("the record page has no record ID or no clause text")
+        pid = ids.platform_slug(seed.platform)
+        ver_id = f"{seed.document_id}@{seed.meta.get('first_tracked') or 'seed'}"
+        if self.conn.execute("SELECT 1 FROM versions WHERE version_id=? AND sha256=?",
+                             (ver_id, sha256)).fetchone():
+            return DocumentResult(seed.document_id, ver_id, "unchanged")
+        text = embed_input(seed.section, seed.text)
+        with self.conn:
+            self.conn.execute("INSERT OR IGNORE INTO platforms VALUES(?, ?)", (pid, seed.platform))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO documents VALUES(?, ?, ?, ?, 'seed', ?)",
+                (seed.document_id, pid, seed.platform, seed.doc_type, ver_id))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO versions VALUES(?, ?, ?, ?, ?, ?, 'current', ?, ?)",
+                (ver_id, seed.document_id, seed.meta.get("first_tracked") or "", sha256,
+                 seed.source, seed.source, seed.text, json.dumps(seed.meta)))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO clauses VALUES(?, ?, ?, ?, ?, ?, '', ?, ?, 'seed', ?)",
+                (seed.record_id, seed.document_id, pid, seed.platform, seed.doc_type, seed.text,
+                 text, ids.text_key(text), json.dumps(seed.meta)))
+            self.conn.execute("INSERT OR REPLACE INTO occurrences VALUES(?, 0, ?, ?, 0, ?)",
+                              (ver_id, seed.record_id, seed.section, len(seed.text)))
+        return DocumentResult(seed.document_id, ver_id, "new", 1, 1)
+
+    def replace_annotations(self, annotations: Iterable[Annotation]) -> int:
+        n = 0
+        with self.conn:
+            self.conn.execute("DELETE FROM annotations")
+            for a in annotations:
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO annotations VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "NULL, NULL)",
+                    (a.annotation_id, ids.platform_slug(a.platform), a.platform, a.case,
+                     a.classification, a.quote, a.note, a.source_document, a.title))
+                n += 1
+        return n
+
+    def set_annotation_links(self, links: Iterable[tuple[str, str | None, float | None]]) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "UPDATE annotations SET record_id=?, match_score=? WHERE annotation_id=?",
+                [(rid, score, aid) for aid, rid, score in links])
+
+    def put_embeddings(self, model: str, items: Iterable[tuple[str, bytes]]) -> None:
+        with self.conn:
+            self.conn.executemany("INSERT OR REPLACE INTO embeddings VALUES(?, ?, ?)",
+                                  [(k, model, v) for k, v in items])
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def missing_embeddings(self, model: str) -> list[tuple[str, str]]:
+        """(embed_key, text) of every clause input not yet embedded with ``model``."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT c.embed_key, c.embed_text FROM clauses c LEFT JOIN embeddings e "
+            "ON e.embed_key=c.embed_key AND e.model=? WHERE e.embed_key IS NULL", (model,))
+        return [(r[0], r[1]) for r in rows]
+
+    def embeddings(self, model: str, keys: list[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            q = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                    f"SELECT embed_key, vector FROM embeddings WHERE model=? AND embed_key IN ({q})",
+                    (model, *chunk)):
+                out[r[0]] = r[1]
+        return out
+
+    def index_rows(self) -> Iterator[dict[str, Any]]:
+        """Every clause with what an index needs: text, metadata and validity dates.
+
+        A record is valid from the first version of its document that contains it until the
+        next version that no longer does; ``current`` says whether the document's current
+        version contains it.
+        """
+        versions: dict[str, list[tuple[str, str]]] = {}
+        for r in self.conn.execute(
+                "SELECT document_id, version_id, version_date FROM versions ORDER BY version_date"):
+            versions.setdefault(r[0], []).append((r[1], r[2]))
+        current = {r[0]: r[1] for r in self.conn.execute(
+            "SELECT document_id, current_version FROM documents")}
+        occ: dict[str, set[str]] = {}
+        section: dict[str, str] = {}
+        for r in self.conn.execute("SELECT record_id, version_id, section FROM occurrences"):
+            occ.setdefault(r[0], set()).add(r[1])
+            section[r[0]] = r[2]
+        for r in self.conn.execute(
+                "SELECT record_id, document_id, platform_id, platform, doc_type, text, "
+                "embed_text, embed_key FROM clauses ORDER BY record_id"):
+            rid, doc = r[0], r[1]
+            seen = occ.get(rid, set())
+            vers = versions.get(doc, [])
+            dates = [d for v, d in vers if v in seen]
+            valid_from = min(dates) if dates else ""
+            valid_to = "9999-12-31"
+            if dates:
+                last = max(dates)
+                later = [d for v, d in vers if d > last and v not in seen]
+                if later:
+                    valid_to = min(later)
+            yield {
+                "record_id": rid, "document_id": doc, "platform_id": r[2], "platform": r[3],
+                "doc_type": r[4], "text": r[5], "embed_text": r[6], "embed_key": r[7],
+                "section": section.get(rid, ""), "current": current.get(doc) in seen,
+                "valid_from": valid_from, "valid_to": valid_to,
+            }
+
+    def clause(self, record_id: str) -> ClauseRow:
+        r = self.conn.execute(
+            "SELECT c.*, o.section, o.version_id, v.version_date, v.source, v.url, v.sha256, "
+            "d.collection, d.current_version FROM clauses c "
+            "JOIN occurrences o ON o.record_id=c.record_id "
+            "JOIN versions v ON v.version_id=o.version_id "
+            "JOIN documents d ON d.document_id=c.document_id "
+            "WHERE c.record_id=? ORDER BY (o.version_id=d.current_version) DESC, "
+            "v.version_date DESC LIMIT 1", (record_id,)).fetchone()
+        if r is None:
+            raise NotFound(f"no record {record_id!r} in the store")
+        return ClauseRow(r["record_id"], r["document_id"], r["platform"], r["doc_type"],
+                         r["text"], r["section"], r["version_id"], r["version_date"],
+                         r["source"], r["url"], r["sha256"], r["collection"],
+                         r["version_id"] == r["current_version"], json.loads(r["meta"]))
+
+    def find_records(self, prefix: str, limit: int = 5) -> list[str]:
+        rows = self.conn.execute("SELECT record_id FROM clauses WHERE record_id LIKE ? "
+                                 "ORDER BY record_id LIMIT ?", (prefix + "%", limit))
+        return [r[0] for r in rows]
+
+    def annotations_for(self, record_id: str) -> list[sqlite3.Row]:
+        return list(self.conn.execute(
+            "SELECT * FROM annotations WHERE record_id=? ORDER BY annotation_id", (record_id,)))
+
+    def platforms(self) -> dict[str, str]:
+        """platform_id -> display name, for platforms that have documents."""
+        return {r[0]: r[1] for r in self.conn.execute(
+            "SELECT p.platform_id, p.name FROM platforms p WHERE EXISTS (SELECT 1 FROM "
+            "documents d WHERE d.platform_id=p.platform_id) ORDER BY p.name")}
+
+    def documents(self, platform_id: str | None = None) -> list[sqlite3.Row]:
+        sql = ("SELECT d.*, v.version_date, v.url, v.source FROM documents d LEFT JOIN versions v "
+               "ON v.version_id=d.current_version")
+        args: tuple = ()
+        if platform_id:
+            sql += " WHERE d.platform_id=?"
+            args = (platform_id,)
+        return list(self.conn.execute(sql + " ORDER BY d.platform, d.doc_type", args))
+
+    def doc_types(self) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT doc_type FROM documents ORDER BY doc_type")]
+
+    def current_clauses(self, platform_id: str) -> list[sqlite3.Row]:
+        return list(self.conn.execute(
+            "SELECT c.record_id, c.text, c.doc_type FROM clauses c JOIN documents d ON "
+            "d.document_id=c.document_id JOIN occurrences o ON o.record_id=c.record_id AND "
+            "o.version_id=d.current_version WHERE c.platform_id=?", (platform_id,)))
+
+    def counts(self) -> dict[str, int]:
+        q = {
+            "platforms": "SELECT COUNT(*) FROM platforms p WHERE EXISTS (SELECT 1 FROM documents"
+                         " d WHERE d.platform_id=p.platform_id)",
+            "documents": "SELECT COUNT(*) FROM documents",
+            "versions": "SELECT COUNT(*) FROM versions",
+            "clauses": "SELECT COUNT(*) FROM clauses",
+            "distinct_texts": "SELECT COUNT(DISTINCT embed_key) FROM clauses",
+            "annotations": "SELECT COUNT(*) FROM annotations",
+            "linked_annotations": "SELECT COUNT(*) FROM annotations WHERE record_id IS NOT NULL",
+        }
+        return {k: self.conn.execute(v).fetchone()[0] for k, v in q.items()}
+
+    def fingerprint(self) -> str:
+        """A hash of the corpus content: changes whenever any version or clause does."""
+        import hashlib
+
+        h = hashlib.sha256()
+        for r in self.conn.execute("SELECT version_id FROM versions ORDER BY version_id"):
+            h.update(r[0].encode())
+        for r in self.conn.execute("SELECT document_id, current_version FROM documents "
+                                   "ORDER BY document_id"):
+            h.update(f"{r[0]}={r[1]}".encode())
+        return h.hexdigest()[:16]

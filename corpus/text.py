@@ -1,0 +1,94 @@
+"""Text helpers: markdown clean-up, normalisation for IDs, sentence spans, slugs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
+_AUTOLINK = re.compile(r"<(https?://[^>]+)>")
+_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)|(?<!\w)_(?=\S)|(?<=\S)_(?!\w))")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_LIST_MARK = re.compile(r"^(\s*)(?:[*+-]|\d{1,3}[.)])\s+", re.M)
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",
+                         "\u00a0": " ", "\u200b": ""})
+_WS = re.compile(r"\s+")
+
+
+def clean_markdown(text: str) -> str:
+    """Markdown markup to plain display text (links keep their words, emphasis goes)."""
+    text = _LINK.sub(lambda m: m.group(1), text)
+    text = _AUTOLINK.sub(lambda m: m.group(1), text)
+    text = _EMPHASIS.sub("", text)
+    text = _ESCAPE.sub(r"\1", text)
+    text = re.sub(r"^#{1,6}\s+", "", text, flags=re.M)
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def normalise(text: str) -> str:
+    """The form that decides identity: formatting, quotes, case and spacing do not count."""
+    text = unicodedata.normalize("NFKC", clean_markdown(text)).translate(_QUOTES)
+    text = _LIST_MARK.sub(r"\1", text)
+    text = re.sub(r"[*_`#>|]", " ", text)
+    return _WS.sub(" ", text).strip().casefold()
+
+
+def slugify(text: str, limit: int = 24) -> str:
+    """ASCII kebab-case slug, cut at a word boundary within ``limit`` characters."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+    if len(slug) > limit:
+        cut = slug[:limit]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut
+    return slug
+
+
+_ABBREV = {
+    "e.g", "i.e", "etc", "inc", "ltd", "co", "corp", "no", "vs", "u.s", "u.k", "e.u", "mr", "mrs",
+    "ms", "dr", "st", "sec", "art", "para", "approx", "incl", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "fig", "cf", "al", "llc", "u.s.a", "n.v",
+    "b.v", "s.a", "gmbh", "p.o", "viz",
+}
+_SENT_END = re.compile(r"[.!?;:](?:['\")\]]*)(?=\s+|$)|\n(?=\s*(?:[*+-]|\d{1,3}[.)]|\(\w{1,4}\))\s)")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of sentences (and list items) in ``text``; offsets are exact, whitespace trimmed."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        end = m.end()
+        if m.group(0) in ":;" or m.group(0).startswith(":") or m.group(0).startswith(";"):
+            # keep clauses joined by ':' or ';' together unless a list follows
+            nxt = text[end:end + 8].lstrip()
+            if not re.match(r"(?:[*+-]|\d{1,3}[.)]|\([a-z0-9]{1,4}\))\s", nxt):
+                continue
+        if m.group(0).startswith("."):
+            word = re.search(r"([\w.]+)\.['\")\]]*$", text[start:end])
+            if word and (word.group(1).lower() in _ABBREV or len(word.group(1)) == 1):
+                continue
+            if end < len(text) and text[end:end + 2].strip()[:1].islower():
+                continue
+        _add_span(text, start, end, spans)
+        start = end
+    _add_span(text, start, len(text), spans)
+    return spans
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.lower())
