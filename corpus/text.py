@@ -52,7 +52,8 @@ _ABBREV = {
     "jul", "aug", "sep", "sept", "oct", "nov", "dec", "fig", "cf", "al", "llc", "u.s.a", "n.v",
     "b.v", "s.a", "gmbh", "p.o", "viz",
 }
-_SENT_END = re.compile(r"[.!?;:](?:['\")\]]*)(?=\s+|$)|\n(?=\s*(?:[*+-]|\d{1,3}[.)]|\(\w{1,4}\))\s)")
+_SENT_END = re.compile(
+    r"[.!?;:](?:['\")\]]*)(?=\s+|$)|\n(?=\s*(?:[*+•-]|\d{1,3}[.)]|\(\w{1,4}\))\s)|\n(?=\|)")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -1,0 +1,143 @@
+"""The default answerer: no generative model. It picks the sentences of the retrieved clauses
+that answer the question, quotes them exactly, groups them by platform and document, and leads
+with a one-line direct answer when the evidence is strong; when it is weak it says the documents
+do not appear to address the question and what was searched."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from assistant.types import Answer, Citation, Hit
+from corpus.text import sentence_spans
+
+_STOP = frozenset("""a an the of to and or in on for by with is are be been being it its this that
+these those my me i you your we our us they them their can could do does did will would may might
+shall should must has have had what which who whom how when where why if about any all some there
+here than then so such not no yes into from at as up out over under more most other also just
+only very own same please tell say says said know use using used get allow allows allowed let
+service services platform platforms policy policies terms""".split())
+_NEG = re.compile(r"\b(not|never|cannot|can't|won't|don't|doesn't|no longer|neither|nor)\b|n't\b",
+                  re.I)
+_YESNO = re.compile(r"^\s*(can|could|does|do|did|is|are|will|would|may|might|should|has|have|"
+                    r"must|am)\b", re.I)
+_WORD = re.compile(r"[a-z0-9]+")
+
+MAX_CITATIONS = 3
+CANDIDATE_HITS = 6
+
+
+def _stem(w: str) -> str:
+    for suf in ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly"):
+        if len(w) > len(suf) + 3 and w.endswith(suf):
+            return w[: -len(suf)]
+    return w
+
+
+def terms(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP and w not in drop]
+
+
+@dataclass
+class Thresholds:
+    """Evidence below both numbers counts as weak (calibrated on the evals; see README)."""
+
+    dense: float = 0.45  # cosine of the best clause to the question
+    coverage: float = 0.6  # share of the question's idf-weighted terms in the best sentence
+
+
+class DefaultAnswerer:
+    def __init__(self, idf: dict[str, float] | None = None, thresholds: Thresholds | None = None):
+        self.idf = idf or {}
+        self.thresholds = thresholds or Thresholds()
+
+    def _w(self, term: str) -> float:
+        return self.idf.get(term, 4.0)
+
+    def sentence_score(self, q_terms: list[str], sentence: str) -> float:
+        """Share of the question's idf-weighted terms present in the sentence."""
+        if not q_terms:
+            return 0.0
+        present = set(terms(sentence))
+        total = sum(self._w(t) for t in set(q_terms))
+        return sum(self._w(t) for t in set(q_terms) if t in present) / total if total else 0.0
+
+    def best_sentences(self, question: str, hit: Hit, drop: frozenset[str]
+                       ) -> list[tuple[float, int, int]]:
+        q = terms(question, drop)
+        scored = []
+        for s, e in sentence_spans(hit.text):
+            if e - s < 15:
+                continue
+            scored.append((self.sentence_score(q, hit.text[s:e]), s, e))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        return scored
+
+    def answer(self, question: str, hits: list[Hit], searched: str,
+               platform_words: frozenset[str] = frozenset()) -> Answer:
+        drop = frozenset(w for name in platform_words for w in _WORD.findall(name.lower()))
+        picks: list[tuple[float, Hit, int, int]] = []
+        for rank, hit in enumerate(hits[:CANDIDATE_HITS]):
+            best = self.best_sentences(question, hit, drop)
+            if not best:
+                continue
+            cov, s, e = best[0]
+            # later hits need better sentences to make the cut
+            picks.append((cov - 0.03 * rank, hit, s, e))
+        top_dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
+        top_cov = max((p[0] for p in picks), default=0.0)
+        t = self.thresholds
+        if not hits or (top_dense < t.dense and top_cov < t.coverage):
+            return self.not_addressed(searched, hits, top_dense, top_cov)
+        picks.sort(key=lambda p: -p[0])
+        chosen = [p for p in picks if p[0] >= picks[0][0] - 0.35][:MAX_CITATIONS]
+        citations = []
+        for n, (_, hit, s, e) in enumerate(chosen, 1):
+            citations.append(Citation(hit.record_id, hit.platform, hit.doc_type, hit.section,
+                                      hit.text[s:e], s, e, hit.scores(), n))
+        lead = self.lead(question, citations, top_cov)
+        return Answer(text=lead + "\n\n" + format_quotes(citations), citations=citations,
+                      evidence=hits, meta={"top_dense": round(top_dense, 4),
+                                           "top_coverage": round(top_cov, 4)})
+
+    def lead(self, question: str, cites: list[Citation], coverage: float) -> str:
+        first = cites[0]
+        where = f"{first.platform}'s {first.document}"
+        if _YESNO.match(question) and coverage >= 0.5:
+            flipped = bool(_NEG.search(first.quote)) != bool(_NEG.search(question))
+            return f"{'No' if flipped else 'Yes'} — according to {where} [{first.n}]."
+        refs = "".join(f"[{c.n}]" for c in cites)
+        plats = sorted({c.platform for c in cites})
+        if len(plats) == 1:
+            return f"{where} addresses this {refs}."
+        return f"These clauses address this ({', '.join(plats)}) {refs}."
+
+    def not_addressed(self, searched: str, hits: list[Hit], dense: float, cov: float) -> Answer:
+        text = ("The documents do not appear to address this question. "
+                f"Searched: {searched}.")
+        return Answer(text=text, citations=[], evidence=hits, abstained=True,
+                      meta={"top_dense": round(dense, 4), "top_coverage": round(cov, 4)})
+
+
+def format_quotes(citations: list[Citation]) -> str:
+    """Quotes grouped by platform and document, numbered as cited."""
+    groups: dict[tuple[str, str], list[Citation]] = {}
+    for c in citations:
+        groups.setdefault((c.platform, c.document), []).append(c)
+    out = []
+    for (platform, doc), cites in groups.items():
+        out.append(f"{platform} — {doc}")
+        for c in cites:
+            where = f" ({c.section})" if c.section else ""
+            out.append(f"  [{c.n}] “{c.quote}” {c.record_id}{where}")
+    return "\n".join(out)
+
+
+def idf_from_texts(texts: list[str]) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    for t in texts:
+        df.update(set(terms(t)))
+    n = len(texts) or 1
+    return {w: math.log(1 + n / c) for w, c in df.items()}

@@ -1,0 +1,162 @@
+"""Clause vectors in Chroma, through LlamaIndex's ChromaVectorStore. chromadb is imported here
+and nowhere else.
+
+The embedded ``PersistentClient`` is the default; ``url`` selects a Chroma server
+(``chromadb.HttpClient``). Collections are created with ``embedding_function=None`` (Chroma's
+default function would download a model) and cosine HNSW with a raised ``ef_search``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from corpus.errors import BadInput, StoreUnavailable
+
+COLLECTION = "clauses"
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32}
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    record_id: str
+    score: float  # cosine similarity
+    metadata: dict[str, Any]
+
+
+def _client(path: Path | None, url: str) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if url:
+        u = urlparse(url if "://" in url else f"http://{url}")
+        if not u.hostname:
+            raise BadInput(f"--chroma-url {url!r} is not a URL like http://127.0.0.1:8000")
+        try:
+            return chromadb.HttpClient(host=u.hostname, port=u.port or 8000,
+                                       ssl=u.scheme == "https", settings=settings)
+        except Exception as exc:  # connection refused, DNS, TLS...
+            raise StoreUnavailable(f"cannot reach the Chroma server at {url}: {exc}") from exc
+    assert path is not None
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+class ChromaIndex:
+    def __init__(self, path: Path | None = None, url: str = "", model: str = "",
+                 collection: str = COLLECTION):
+        self.url = url
+        self.model = model
+        try:
+            self._client = _client(path, url)
+            self._collection = self._open(collection)
+        except (BadInput, StoreUnavailable):
+            raise
+        except Exception as exc:
+            where = url or str(path)
+            raise StoreUnavailable(f"the vector store at {where} is not usable: {exc}") from exc
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.store = ChromaVectorStore(chroma_collection=self._collection)
+
+    def _open(self, name: str) -> Any:
+        coll = self._client.get_or_create_collection(
+            name, embedding_function=None, configuration={"hnsw": HNSW},
+            metadata={"embed_model": self.model})
+        if self.model and (coll.metadata or {}).get("embed_model") != self.model:
+            # vectors of another model are useless here: start the collection again
+            self._client.delete_collection(name)
+            coll = self._client.get_or_create_collection(
+                name, embedding_function=None, configuration={"hnsw": HNSW},
+                metadata={"embed_model": self.model})
+        return coll
+
+    def _guard(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            where = self.url or "the embedded Chroma store"
+            raise StoreUnavailable(f"{what} failed at {where}: {exc}") from exc
+
+    def count(self) -> int:
+        return int(self._guard("count", self._collection.count))
+
+    def ids(self) -> dict[str, dict[str, Any]]:
+        """Every stored ID with its metadata."""
+        out: dict[str, dict[str, Any]] = {}
+        total = self.count()
+        for offset in range(0, total, 10000):
+            got = self._guard("listing IDs", self._collection.get, include=["metadatas"],
+                              limit=10000, offset=offset)
+            for rid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                out[rid] = dict(meta or {})
+        return out
+
+    def add(self, rows: Sequence[tuple[str, Sequence[float], str, dict[str, Any]]]) -> None:
+        """(record_id, vector, text, metadata) rows, written through LlamaIndex."""
+        from llama_index.core.schema import TextNode
+
+        for i in range(0, len(rows), BATCH):
+            nodes = [TextNode(id_=rid, text=text, metadata=meta, embedding=list(map(float, vec)))
+                     for rid, vec, text, meta in rows[i:i + BATCH]]
+            self._guard("adding vectors", self.store.add, nodes)
+
+    def update_metadata(self, items: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        for i in range(0, len(items), BATCH):
+            chunk = items[i:i + BATCH]
+            got = self._guard("reading metadata", self._collection.get,
+                              ids=[rid for rid, _ in chunk], include=["metadatas"])
+            current = dict(zip(got["ids"], got["metadatas"], strict=True))
+            metas = [{**(current.get(rid) or {}), **meta} for rid, meta in chunk]
+            self._guard("updating metadata", self._collection.update,
+                        ids=[rid for rid, _ in chunk], metadatas=metas)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), BATCH):
+            self._guard("deleting vectors", self._collection.delete, ids=ids[i:i + BATCH])
+
+    def query(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
+              ) -> list[VectorHit]:
+        """Nearest clauses through ``ChromaVectorStore.query``; ``where`` as metadata filters."""
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        q = VectorStoreQuery(query_embedding=list(map(float, vector)), similarity_top_k=k,
+                             filters=_filters(where))
+        res = self._guard("querying", self.store.query, q)
+        import math
+
+        hits = []
+        for node, sim in zip(res.nodes or [], res.similarities or [], strict=False):
+            cos = 1.0 + math.log(sim) if sim > 0 else -1.0  # the store reports exp(-distance)
+            hits.append(VectorHit(node.node_id, cos, dict(node.metadata)))
+        return hits
+
+
+def _filters(where: dict[str, Any] | None) -> Any:
+    """Our filter dict ({key: value | [values] | (op, value)}) as LlamaIndex MetadataFilters."""
+    if not where:
+        return None
+    from llama_index.core.vector_stores.types import (
+        FilterOperator,
+        MetadataFilter,
+        MetadataFilters,
+    )
+
+    ops = {"==": FilterOperator.EQ, "<=": FilterOperator.LTE, ">": FilterOperator.GT,
+           ">=": FilterOperator.GTE, "<": FilterOperator.LT}
+    items = []
+    for key, value in where.items():
+        if isinstance(value, list):
+            items.append(MetadataFilter(key=key, value=value, operator=FilterOperator.IN))
+        elif isinstance(value, tuple):
+            for op, v in zip(value[::2], value[1::2], strict=True):
+                items.append(MetadataFilter(key=key, value=v, operator=ops[op]))
+        else:
+            items.append(MetadataFilter(key=key, value=value, operator=FilterOperator.EQ))
+    return MetadataFilters(filters=items)

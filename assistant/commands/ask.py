@@ -1,0 +1,39 @@
+"""`policy-assistant ask "QUESTION"`: a cited answer."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("ask", help="ask a question; the answer cites record IDs")
+    p.add_argument("question")
+    p.add_argument("--platform", action="append", default=[], metavar="NAME",
+                   help="limit to a platform (repeatable); default: platforms named in the "
+                   "question, else all")
+    p.add_argument("--doc-type", action="append", default=[], metavar="TYPE",
+                   help="limit to a document type, e.g. 'Privacy Policy' (repeatable)")
+    p.add_argument("--as-of", default="", metavar="DATE",
+                   help="answer from the versions in force on DATE (YYYY-MM-DD)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ctx: Any) -> int:
+    from assistant.core import clean_question
+
+    a = ctx.assistant()
+    q = clean_question(args.question)
+    filters = a.resolve_filters(q, args.platform, args.doc_type, args.as_of)
+    answer = a.ask(q, filters, mode=args.mode)
+    if args.json:
+        from assistant.cli import print_json
+
+        print_json(answer.to_dict())
+        return 0
+    print(f"Searching {answer.focus}")
+    print()
+    print(answer.text)
+    return 0

@@ -1,0 +1,90 @@
+"""`policy-assistant ingest [PATH ...]`: build or update the store and the index."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SOURCES = ["../shared/policy-docs", "../shared/seeds"]
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("ingest", help="read policy documents into the store and index them",
+                       description="Read OTA markdown trees, ToS;DR points and single pages; "
+                       "segment them into clause records; embed what is new; update the index. "
+                       "Safe to re-run: unchanged documents are skipped.")
+    p.add_argument("paths", nargs="*", type=Path,
+                   help="files or folders (default: $POLICY_DOCS or "
+                   + " ".join(DEFAULT_SOURCES) + ")")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=run)
+
+
+def _sizes(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def run(args: argparse.Namespace, ctx: Any) -> int:
+    from tqdm import tqdm
+
+    paths = args.paths or ([Path(os.environ["POLICY_DOCS"])] if os.environ.get("POLICY_DOCS")
+                           else [Path(p) for p in DEFAULT_SOURCES])
+    quiet = args.quiet or not sys.stderr.isatty() and os.environ.get("CI") == "true"
+    a = ctx.assistant()
+    t0 = time.perf_counter()
+    docs = tqdm(desc="documents", unit="doc", disable=quiet, file=sys.stderr)
+    bars: dict[str, Any] = {}
+
+    def on_document(doc: Any, status: str) -> None:
+        docs.update(1)
+        docs.set_postfix_str(f"{status}: {getattr(doc, 'platform', '')}"[:40])
+
+    def report(problem: Any) -> None:
+        tqdm.write(f"skipped {problem}", file=sys.stderr)
+
+    def on_embed_start(n: int) -> None:
+        docs.close()
+        bars["emb"] = tqdm(total=n, desc="embedding", unit="clause", disable=quiet or not n,
+                           file=sys.stderr)
+
+    def on_embedded(n: int) -> None:
+        bars["emb"].update(n)
+
+    def link_progress(items: Any) -> Any:
+        return tqdm(items, desc="linking ToS;DR quotes", unit="platform", disable=quiet,
+                    file=sys.stderr, leave=False)
+
+    summary, stats = a.ingest(paths, report, on_document, on_embed_start, on_embedded,
+                              link_progress)
+    if "emb" in bars:
+        bars["emb"].close()
+    counts = a.store.counts()
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"platforms {counts['platforms']} · documents {counts['documents']} · versions "
+          f"{counts['versions']} · clauses {counts['clauses']} "
+          f"({counts['distinct_texts']} distinct texts)")
+    print(f"this run: documents new {summary.new_documents}, updated "
+          f"{summary.updated_documents}, unchanged {summary.unchanged_documents}, history "
+          f"versions {summary.history_versions}; clauses new {summary.clauses_new}, removed "
+          f"{summary.clauses_removed}")
+    if summary.annotations or summary.linked_annotations is not None:
+        print(f"ToS;DR points {counts['annotations']}, linked to a current clause "
+              f"{counts['linked_annotations']}")
+    rate = f" ({stats.per_second:.0f}/s)" if stats.embedded else ""
+    print(f"embedded {stats.embedded}{rate}; index +{stats.added} ~{stats.updated} "
+          f"-{stats.deleted}; {wall:.1f} s; peak memory {peak:.0f} MiB")
+    store_mb = _sizes(ctx.settings.store_path) / 2**20
+    chroma_mb = (_sizes(ctx.settings.chroma_path) / 2**20
+                 if ctx.settings.chroma_path.exists() and not ctx.settings.chroma_url else 0)
+    print(f"data: {ctx.settings.data_dir} (SQLite {store_mb:.0f} MiB, Chroma {chroma_mb:.0f} MiB)")
+    if summary.problems:
+        print(f"{len(summary.problems)} input(s) skipped (see messages above)", file=sys.stderr)
+    return 0 if counts["clauses"] and (summary.documents or not summary.problems) else 1

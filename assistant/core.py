@@ -1,0 +1,204 @@
+"""The composition root: builds the assistant from settings. Tests pass their own parts
+(embedder, store, vector index) through the same constructor that the front ends use."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.answer import DefaultAnswerer, Thresholds, idf_from_texts
+from assistant.chroma_store import ChromaIndex
+from assistant.citations import verify
+from assistant.embedder import Embedder, make_embedder
+from assistant.index import ClauseTable, SyncStats, sync
+from assistant.lexical import LexicalIndex
+from assistant.platforms import PlatformMatcher
+from assistant.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, to_hits
+from assistant.settings import Settings
+from assistant.types import Answer, Filters, Hit
+from corpus.errors import BadInput, IndexMissing
+from corpus.ingest import IngestSummary, ingest
+from corpus.store import ClauseRow, Store
+
+MAX_QUESTION = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_question(question: str) -> str:
+    if question is None or not str(question).strip():
+        raise BadInput("the question is empty; ask something like "
+                       "\"Can Coursera suspend my account?\"")
+    q = _CONTROL.sub(" ", str(question)).strip()
+    if len(q) > MAX_QUESTION:
+        raise BadInput(f"the question is {len(q)} characters long; the limit is {MAX_QUESTION}")
+    if not q.strip():
+        raise BadInput("the question holds only control characters")
+    return q
+
+
+@dataclass
+class RecordView:
+    clause: ClauseRow
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Assistant:
+    def __init__(self, settings: Settings, *, store: Store | None = None,
+                 embedder: Embedder | None = None, chroma: ChromaIndex | None = None):
+        self.settings = settings
+        self.store = store or Store(settings.store_path)
+        self._embedder = embedder
+        self._chroma = chroma
+        self._table: ClauseTable | None = None
+        self._lexical: LexicalIndex | None = None
+        self._answerer: DefaultAnswerer | None = None
+        self._matcher: PlatformMatcher | None = None
+
+    # ---- parts, built on first use -------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            s = self.settings
+            self._embedder = make_embedder(s.embedder, quantize=s.quantize,
+                                           max_seq_length=s.max_seq_length, threads=s.threads)
+        return self._embedder
+
+    @property
+    def chroma(self) -> ChromaIndex:
+        if self._chroma is None:
+            self._chroma = ChromaIndex(self.settings.chroma_path, self.settings.chroma_url,
+                                       model=self.embedder.name)
+        return self._chroma
+
+    @property
+    def matcher(self) -> PlatformMatcher:
+        if self._matcher is None:
+            self._matcher = PlatformMatcher(self.store.platforms())
+        return self._matcher
+
+    def _load(self) -> None:
+        if self._table is not None:
+            return
+        rows = list(self.store.index_rows())
+        if not rows:
+            raise IndexMissing(f"no clauses in {self.settings.store_path}; build the index with "
+                               "`policy-assistant ingest PATH` (e.g. ../shared/policy-docs)")
+        self._table = ClauseTable(rows)
+        texts = [r["embed_text"] for r in rows]
+        self._lexical = LexicalIndex(self._table.ids, texts)
+        self._answerer = DefaultAnswerer(idf_from_texts(texts), self._thresholds())
+
+    def _thresholds(self) -> Thresholds:
+        if self.embedder.name.startswith("hash"):
+            return Thresholds(dense=0.35, coverage=0.6)
+        return Thresholds()
+
+    # ---- building ------------------------------------------------------------------------
+
+    def ingest(self, paths: list[Path], report: Any = None, on_document: Any = None,
+               on_embed_start: Any = None, on_embedded: Any = None,
+               link_progress: Any = None) -> tuple[IngestSummary, SyncStats]:
+        summary = ingest(self.store, paths, report, on_document, link_progress)
+        if hasattr(self.embedder, "set_threads"):
+            import os
+
+            self.embedder.set_threads(os.cpu_count() or 1)  # type: ignore[attr-defined]
+        stats = sync(self.store, self.embedder, self.chroma, on_embed_start, on_embedded)
+        if hasattr(self.embedder, "set_threads"):
+            self.embedder.set_threads(self.settings.threads)  # type: ignore[attr-defined]
+        self._table = None
+        self._matcher = None
+        return summary, stats
+
+    def reindex(self) -> SyncStats:
+        return sync(self.store, self.embedder, self.chroma)
+
+    # ---- asking --------------------------------------------------------------------------
+
+    def platform_names(self) -> dict[str, str]:
+        return self.matcher.names
+
+    def resolve_filters(self, question: str, platforms: list[str] | None = None,
+                        doc_types: list[str] | None = None, as_of: str = "") -> Filters:
+        pids = [self.matcher.resolve(p) for p in platforms or []]
+        if not pids:
+            pids = self.matcher.find(question)
+        known_types = set(self.store.doc_types())
+        for d in doc_types or []:
+            if d not in known_types:
+                raise BadInput(f"unknown document type {d!r}; known: "
+                               + ", ".join(sorted(known_types)))
+        return Filters(tuple(pids), tuple(doc_types or ()), as_of)
+
+    def retrieve(self, question: str, filters: Filters | None = None, k: int = 10,
+                 mode: str = "hybrid", timings: dict[str, float] | None = None) -> list[Hit]:
+        self._load()
+        assert self._table is not None and self._lexical is not None
+        filters = filters or Filters()
+        timings = timings if timings is not None else {}
+        from llama_index.core.schema import QueryBundle
+
+        bundle = QueryBundle(query_str=question)
+        dense = lexical = None
+        if mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            bundle.embedding = self.embedder.embed([question])[0].tolist()
+            timings["embed_ms"] = (time.perf_counter() - t) * 1000
+            dense = DenseRetriever(self.chroma, self.embedder, self._table, filters)
+        if mode in ("hybrid", "lexical"):
+            lexical = LexicalRetriever(self._lexical, self._table, filters)
+        if dense is None and lexical is None:
+            raise BadInput(f"unknown retrieval mode {mode!r} (hybrid, dense or lexical)")
+        t = time.perf_counter()
+        nodes = HybridRetriever(dense, lexical, top_k=k).retrieve(bundle)
+        timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
+        return to_hits(nodes, self._table)
+
+    def ask(self, question: str, filters: Filters | None = None, mode: str = "hybrid",
+            platforms: list[str] | None = None) -> Answer:
+        t0 = time.perf_counter()
+        q = clean_question(question)
+        if filters is None:
+            filters = self.resolve_filters(q, platforms)
+        timings: dict[str, float] = {}
+        hits = self.retrieve(q, filters, mode=mode, timings=timings)
+        assert self._answerer is not None and self._table is not None
+        t = time.perf_counter()
+        names = self.matcher.names
+        searched = self.describe_search(filters)
+        answer = self._answerer.answer(q, hits, searched,
+                                       frozenset(names[p] for p in filters.platforms))
+        timings["answer_ms"] = (time.perf_counter() - t) * 1000
+        verify(answer, hits)
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        answer.timings = timings
+        answer.focus = searched
+        answer.meta.update({"platforms": list(filters.platforms),
+                            "doc_types": list(filters.doc_types), "as_of": filters.as_of})
+        return answer
+
+    def describe_search(self, f: Filters) -> str:
+        assert self._table is not None
+        n = int(self._table.mask(f.platforms, f.doc_types, f.as_of).sum())
+        return f"{f.describe(self.matcher.names)} ({n} clauses)"
+
+    # ---- records -------------------------------------------------------------------------
+
+    def record(self, record_id: str) -> RecordView:
+        rid = record_id.strip()
+        if not rid:
+            raise BadInput("give a record ID, e.g. coursera-1a2b-3c4d-5e6f")
+        try:
+            clause = self.store.clause(rid)
+        except Exception:
+            close = self.store.find_records(rid[: max(4, len(rid) - 4)])
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            from corpus.errors import NotFound
+
+            raise NotFound(f"no record {rid!r}{hint}") from None
+        notes = [dict(r) for r in self.store.annotations_for(rid)]
+        return RecordView(clause, notes)

@@ -1,0 +1,121 @@
+"""The clause index: Chroma vectors and a BM25 index over the records in the SQLite store.
+
+``sync`` brings the index up to date with the store: it embeds only clause inputs that have no
+vector yet (vectors are kept in SQLite, so the index can always be rebuilt without the model),
+then adds, updates and deletes Chroma entries by record ID. ``ClauseTable`` holds what the
+runtime needs in memory: texts and the metadata that filters act on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.chroma_store import ChromaIndex
+from assistant.embedder import Embedder
+from corpus.store import Store
+
+EMBED_CHUNK = 512
+
+
+@dataclass
+class SyncStats:
+    embedded: int = 0
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    seconds_embedding: float = 0.0
+    seconds_total: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.embedded / self.seconds_embedding if self.seconds_embedding else 0.0
+
+
+def _date_int(iso: str) -> int:
+    return int(iso.replace("-", "")[:8] or 0)
+
+
+def chroma_metadata(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "platform_id": row["platform_id"], "doc_type": row["doc_type"],
+        "document_id": row["document_id"], "current": int(bool(row["current"])),
+        "valid_from": _date_int(row["valid_from"]), "valid_to": _date_int(row["valid_to"]),
+    }
+
+
+def sync(store: Store, embedder: Embedder, chroma: ChromaIndex,
+         on_embed_start: Callable[[int], None] | None = None,
+         on_embedded: Callable[[int], None] | None = None) -> SyncStats:
+    stats = SyncStats()
+    t0 = time.perf_counter()
+    pending = store.missing_embeddings(embedder.name)
+    if on_embed_start:
+        on_embed_start(len(pending))
+    pending.sort(key=lambda kt: len(kt[1]))
+    for i in range(0, len(pending), EMBED_CHUNK):
+        chunk = pending[i:i + EMBED_CHUNK]
+        vecs = embedder.embed([t for _, t in chunk], progress=on_embedded)
+        store.put_embeddings(embedder.name, [(k, v.astype(np.float32).tobytes())
+                                             for (k, _), v in zip(chunk, vecs, strict=True)])
+        stats.embedded += len(chunk)
+    stats.seconds_embedding = time.perf_counter() - t0
+    rows = list(store.index_rows())
+    existing = chroma.ids()
+    wanted = {r["record_id"]: r for r in rows}
+    to_add = [r for r in rows if r["record_id"] not in existing]
+    to_update = []
+    for r in rows:
+        have = existing.get(r["record_id"])
+        meta = chroma_metadata(r)
+        if have is not None and any(have.get(k) != v for k, v in meta.items()):
+            to_update.append((r["record_id"], meta))
+    to_delete = [rid for rid in existing if rid not in wanted]
+    vectors = store.embeddings(embedder.name, sorted({r["embed_key"] for r in to_add}))
+    add_rows = []
+    for r in to_add:
+        vec = vectors.get(r["embed_key"])
+        if vec is not None:
+            add_rows.append((r["record_id"], np.frombuffer(vec, dtype=np.float32), r["text"],
+                             chroma_metadata(r)))
+    chroma.add(add_rows)
+    chroma.update_metadata(to_update)
+    chroma.delete(to_delete)
+    stats.added, stats.updated, stats.deleted = len(add_rows), len(to_update), len(to_delete)
+    stats.seconds_total = time.perf_counter() - t0
+    return stats
+
+
+class ClauseTable:
+    """Record texts and filterable metadata, row-aligned with the lexical index."""
+
+    def __init__(self, rows: list[dict[str, Any]]):
+        self.rows = rows
+        self.ids = [r["record_id"] for r in rows]
+        self.pos = {rid: i for i, rid in enumerate(self.ids)}
+        self.platform_id = np.array([r["platform_id"] for r in rows], dtype=object)
+        self.doc_type = np.array([r["doc_type"] for r in rows], dtype=object)
+        self.current = np.array([bool(r["current"]) for r in rows], dtype=bool)
+        self.valid_from = np.array([_date_int(r["valid_from"]) for r in rows], dtype=np.int64)
+        self.valid_to = np.array([_date_int(r["valid_to"]) for r in rows], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def mask(self, platforms: tuple[str, ...], doc_types: tuple[str, ...], as_of: str
+             ) -> np.ndarray:
+        m = np.ones(len(self.rows), dtype=bool)
+        if platforms:
+            m &= np.isin(self.platform_id, list(platforms))
+        if doc_types:
+            m &= np.isin(self.doc_type, list(doc_types))
+        if as_of:
+            d = _date_int(as_of)
+            m &= (self.valid_from <= d) & (self.valid_to > d)
+        else:
+            m &= self.current
+        return m

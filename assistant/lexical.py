@@ -1,0 +1,47 @@
+"""BM25 over clause texts (bm25s with an English stemmer). bm25s is imported here only.
+
+Filters are applied as a weight mask over the corpus, so a platform filter ranks only that
+platform's clauses instead of cutting a global top-k.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+class LexicalIndex:
+    def __init__(self, ids: list[str], texts: list[str]):
+        import bm25s
+        import Stemmer
+
+        self.ids = ids
+        self._stemmer = Stemmer.Stemmer("english")
+        self._bm25 = bm25s.BM25()
+        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
+        self._bm25.index(tokens, show_progress=False)
+        self._vocab = tokens.vocab
+
+    @classmethod
+    def load_or_build(cls, ids: list[str], texts: list[str], cache: Path | None,
+                      key: str) -> LexicalIndex:
+        """Rebuilt from the texts (a few seconds); ``cache``/``key`` reserved for persistence."""
+        return cls(ids, texts)
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None
+               ) -> list[tuple[int, float]]:
+        """(row, score) of the best ``k`` rows with a positive score, within ``mask``."""
+        import bm25s
+
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer,
+                                show_progress=False, return_ids=False)[0]
+        if not tokens or not self.ids:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]

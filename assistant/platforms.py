@@ -1,0 +1,99 @@
+"""Recognise the platforms a question names: exact names and aliases (case-insensitive),
+small typos (fuzzy), and nothing when none is named."""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz, process
+
+from corpus.errors import BadInput
+from corpus.ids import platform_slug
+
+# extra names people use; the value is a platform display name as in the corpus
+ALIASES = {
+    "fb": "Facebook", "meta": "Facebook", "insta": "Instagram", "ig": "Instagram",
+    "x.com": "X", "x (twitter)": "X", "yt": "YouTube",
+    "whats app": "WhatsApp", "chat gpt": "ChatGPT", "openai": "OpenAI", "claude": "Claude.ai",
+    "anthropic": "Claude.ai", "aws": "Amazon Web Services", "amazon": "Amazon.com",
+    "google play store": "Google Play", "play store": "Google Play", "msft": "Microsoft",
+    "gemini": "Google Generative AI Services", "copilot": "Microsoft Copilot",
+    "mistral": "Mistral AI", "le chat": "Le Chat", "dall-e": "DALL·E", "dalle": "DALL·E",
+}
+# names that are also ordinary words: they count only when capitalised as a name
+COMMON_WORDS = {"x", "line", "signal", "match", "bolt", "threads", "brave", "steam", "her",
+                "lex", "hily", "zoom", "discord", "bumble", "medium", "grammarly", "meta",
+                "vibe", "cursor", "substack", "lovable", "perplexity", "claude", "copilot"}
+_WORD = re.compile(r"[\w][\w.'’·&+-]*")
+
+
+class PlatformMatcher:
+    def __init__(self, names: dict[str, str]):
+        """``names``: platform ID -> display name, as the store holds them."""
+        self.names = names
+        by_lower = {n.lower(): pid for pid, n in names.items()}
+        self.table: dict[str, str] = dict(by_lower)
+        for pid in names:
+            self.table.setdefault(pid.replace("-", " "), pid)
+        for alias, target in ALIASES.items():
+            pid = by_lower.get(target.lower())
+            if pid:
+                self.table.setdefault(alias, pid)
+        self._max_words = max((len(k.split()) for k in self.table), default=1)
+
+    def find(self, text: str) -> list[str]:
+        """Platform IDs named in ``text``, in order of mention."""
+        spans = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+        found: list[str] = []
+        i = 0
+        while i < len(spans):
+            hit = None
+            for n in range(min(self._max_words, len(spans) - i), 0, -1):
+                chunk = text[spans[i][0]:spans[i + n - 1][1]]
+                key = re.sub(r"['’]s$", "", chunk).strip(".,;:!?").lower()
+                pid = self.table.get(key)
+                if pid and self._plausible(chunk, key, i):
+                    hit = (pid, n)
+                    break
+            if hit is None:
+                word = re.sub(r"['’]s$", "", spans[i][2]).strip(".,;:!?")
+                pid = self._fuzzy(word)
+                if pid:
+                    hit = (pid, 1)
+            if hit:
+                if hit[0] not in found:
+                    found.append(hit[0])
+                i += hit[1]
+            else:
+                i += 1
+        return found
+
+    def _plausible(self, chunk: str, key: str, index: int) -> bool:
+        if key not in COMMON_WORDS:
+            return True
+        # a common word counts only written as a name: capitalised and not just sentence-initial
+        return chunk[:1].isupper() and (index > 0 or chunk.isupper() or len(key) > 4)
+
+    def _fuzzy(self, word: str) -> str | None:
+        if len(word) < 5 or (not word[:1].isupper() and len(word) < 6):
+            return None
+        cutoff = 85 if word[:1].isupper() else 88
+        got = process.extractOne(word.lower(), list(self.table), scorer=fuzz.ratio,
+                                 score_cutoff=cutoff)
+        if got and got[0] not in COMMON_WORDS and abs(len(got[0]) - len(word)) <= 2:
+            return self.table[got[0]]
+        return None
+
+    def resolve(self, name: str) -> str:
+        """A platform ID for a name given on purpose (a --platform flag), or a helpful error."""
+        key = name.strip().lower()
+        pid = self.table.get(key) or (platform_slug(name) if platform_slug(name) in self.names
+                                      else None)
+        if pid:
+            return pid
+        found = self.find(name)
+        if len(found) == 1:
+            return found[0]
+        close = process.extract(key, list(self.table), scorer=fuzz.WRatio, limit=3)
+        hint = ", ".join(self.names[self.table[c[0]]] for c in close)
+        raise BadInput(f"unknown platform {name!r}; closest known: {hint}")

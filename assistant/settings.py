@@ -1,0 +1,61 @@
+"""Settings, read from command-line flags, then the environment, then defaults.
+
+All state lives under one data directory: ``--data-dir``, else ``$POLICY_ASSISTANT_DATA``,
+else ``~/.local/share/policy-assistant``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "policy-assistant"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() not in ("0", "false", "no", "")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = DEFAULT_DATA_DIR
+    chroma_url: str = ""  # empty: embedded PersistentClient under data_dir
+    embedder: str = "minilm"  # minilm | hash
+    quantize: bool = True
+    max_seq_length: int = 256
+    threads: int = 1  # torch threads for queries; ingest uses every core
+    llm_url: str = ""  # OpenAI-compatible endpoint for the optional generative answerer
+    llm_model: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "store.sqlite"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        s = cls(
+            data_dir=Path(env.get("POLICY_ASSISTANT_DATA") or DEFAULT_DATA_DIR).expanduser(),
+            chroma_url=env.get("POLICY_ASSISTANT_CHROMA_URL", ""),
+            embedder=env.get("POLICY_ASSISTANT_EMBEDDER", "minilm"),
+            quantize=_env_bool("POLICY_ASSISTANT_QUANTIZE", True),
+            max_seq_length=int(env.get("POLICY_ASSISTANT_MAX_SEQ", "256")),
+            threads=int(env.get("POLICY_ASSISTANT_THREADS", "1")),
+            llm_url=env.get("POLICY_ASSISTANT_LLM_URL", ""),
+            llm_model=env.get("POLICY_ASSISTANT_LLM_MODEL", ""),
+        )
+        clean = {k: v for k, v in overrides.items() if v not in (None, "")}
+        if "data_dir" in clean:
+            clean["data_dir"] = Path(str(clean["data_dir"])).expanduser()
+        return replace(s, **clean)  # type: ignore[arg-type]

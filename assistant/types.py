@@ -1,0 +1,77 @@
+"""The runtime's own types: what retrieval returns and what an answer holds."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Filters:
+    platforms: tuple[str, ...] = ()  # platform IDs (slugs); empty: all platforms
+    doc_types: tuple[str, ...] = ()
+    as_of: str = ""  # ISO date: the versions in force then; empty: current versions
+
+    def describe(self, names: dict[str, str]) -> str:
+        plats = ", ".join(names.get(p, p) for p in self.platforms) or "all platforms"
+        docs = ", ".join(self.doc_types) or "all document types"
+        when = f" as of {self.as_of}" if self.as_of else ""
+        return f"{plats}; {docs}{when}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    record_id: str
+    platform: str
+    platform_id: str
+    doc_type: str
+    document_id: str
+    section: str
+    text: str
+    dense: float | None = None  # cosine similarity, when the dense stage found it
+    lexical: float | None = None  # BM25 score, when the lexical stage found it
+    fused: float = 0.0  # reciprocal-rank fusion score
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+    def scores(self) -> dict[str, float | None]:
+        return {"dense": self.dense, "lexical": self.lexical, "fused": self.fused}
+
+
+@dataclass(frozen=True)
+class Citation:
+    record_id: str
+    platform: str
+    document: str  # document type
+    section: str
+    quote: str
+    start: int  # offsets of the quote inside the record's text
+    end: int
+    scores: dict[str, float | None] = field(default_factory=dict)
+    n: int = 0  # number shown in the answer text, [1], [2], ...
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation]
+    evidence: list[Hit]
+    route: str = "ask"
+    abstained: bool = False
+    focus: str = ""  # what was searched, shown to the user
+    timings: dict[str, float] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "route": self.route,
+            "abstained": self.abstained,
+            "focus": self.focus,
+            "citations": [c.to_dict() for c in self.citations],
+            "timings": {k: round(v, 2) for k, v in self.timings.items()},
+            "meta": self.meta,
+        }
