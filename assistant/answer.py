@@ -19,8 +19,8 @@ shall should must has have had what which who whom how when where why if about a
 here than then so such not no yes into from at as up out over under more most other also just
 only very own same please tell say says said know use using used get allow allows allowed let
 service services platform platforms policy policies terms""".split())
-_NEG = re.compile(r"\b(not|never|cannot|can't|won't|don't|doesn't|no longer|neither|nor)\b|n't\b",
-                  re.I)
+_NEG = re.compile(r"\b(not|never|cannot|can't|won't|don't|doesn't|no longer|neither|nor|"
+                  r"prohibit\w*|forbid\w*)\b|n't\b", re.I)
 _YESNO = re.compile(r"^\s*(can|could|does|do|did|is|are|will|would|may|might|should|has|have|"
                     r"must|am)\b", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
@@ -97,16 +97,21 @@ class DefaultAnswerer:
         for n, (_, hit, s, e) in enumerate(chosen, 1):
             citations.append(Citation(hit.record_id, hit.platform, hit.doc_type, hit.section,
                                       hit.text[s:e], s, e, hit.scores(), n))
-        lead = self.lead(question, citations, top_cov)
+        lead = self.lead(question, citations, top_cov, {h.record_id: h for h in hits})
         return Answer(text=lead + "\n\n" + format_quotes(citations), citations=citations,
                       evidence=hits, meta={"top_dense": round(top_dense, 4),
                                            "top_coverage": round(top_cov, 4)})
 
-    def lead(self, question: str, cites: list[Citation], coverage: float) -> str:
+    def lead(self, question: str, cites: list[Citation], coverage: float,
+             hits_by_id: dict[str, Hit] | None = None) -> str:
         first = cites[0]
         where = f"{first.platform}'s {first.document}"
         if _YESNO.match(question) and coverage >= 0.5:
-            flipped = bool(_NEG.search(first.quote)) != bool(_NEG.search(question))
+            said = first.quote
+            if hits_by_id and said[:1] in "•(" and first.record_id in hits_by_id:
+                # a list item reads with its lead-in ("You agree not to ...: • scraping")
+                said = hits_by_id[first.record_id].text[: first.start] + said
+            flipped = bool(_NEG.search(said)) != bool(_NEG.search(question))
             return f"{'No' if flipped else 'Yes'} — according to {where} [{first.n}]."
         refs = "".join(f"[{c.n}]" for c in cites)
         plats = sorted({c.platform for c in cites})

@@ -1,0 +1,43 @@
+"""Shared fixtures. The fast tier uses the hash embedder (no model) and an embedded Chroma in a
+temporary folder; slow tiers (marked) use the real model, a Chroma server, a browser."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_OTA = FIXTURES / "ota" / "fixture-versions"
+FIXTURE_TOSDR = FIXTURES / "tosdr.jsonl"
+FIXTURE_SOURCES = [FIXTURE_OTA, FIXTURE_TOSDR]
+POLICY_DOCS = Path(os.environ.get("POLICY_DOCS", Path(__file__).parents[1] / ".." / "shared"
+                                  / "policy-docs"))
+
+
+def build_assistant(data_dir: Path, embedder: str = "hash", sources: list[Path] | None = None,
+                    chroma_url: str = ""):
+    """An Assistant over the fixture corpus, built through the same path as the CLI."""
+    from assistant.core import Assistant
+    from assistant.settings import Settings
+
+    settings = Settings.from_env(data_dir=data_dir, embedder=embedder, chroma_url=chroma_url)
+    a = Assistant(settings)
+    a.ingest(list(sources or FIXTURE_SOURCES))
+    return a
+
+
+@pytest.fixture(scope="session")
+def fixture_assistant(tmp_path_factory):
+    """Hash-embedder assistant over the fixture corpus (shared; do not mutate)."""
+    return build_assistant(tmp_path_factory.mktemp("fixture-data"))
+
+
+@pytest.fixture()
+def fresh_assistant(tmp_path):
+    return build_assistant(tmp_path / "data")
