@@ -22,6 +22,7 @@ from assistant.types import Filters, Hit
 
 RRF_K = 60
 DEPTH = 40  # candidates taken from each stage before fusion
+OVERFETCH = 3  # dense candidates asked of Chroma per candidate kept after the filters
 
 
 def chroma_where(f: Filters) -> dict[str, Any]:
@@ -37,6 +38,17 @@ def chroma_where(f: Filters) -> dict[str, Any]:
     else:
         where["current"] = 1
     return where
+
+
+def _allowed(table: ClauseTable, i: int, f: Filters, day: int) -> bool:
+    """Whether row i passes the filters (the same rules as ``ClauseTable.mask``)."""
+    if f.platforms and table.platform_id[i] not in f.platforms:
+        return False
+    if f.doc_types and table.doc_type[i] not in f.doc_types:
+        return False
+    if day:
+        return bool(table.valid_from[i] <= day < table.valid_to[i])
+    return bool(table.current[i])
 
 
 def _node(table: ClauseTable, rid: str, **scores: Any) -> TextNode:
@@ -55,9 +67,22 @@ class DenseRetriever(BaseRetriever):
         vec = query_bundle.embedding
         if vec is None:
             vec = self.embedder.embed([query_bundle.query_str])[0].tolist()
-        hits = self.chroma.query(vec, self.k, chroma_where(self.filters))
+        # Chroma lists every match of a where clause before it searches, so a clause that
+        # matches most of the collection (current == 1) costs more than the search itself at
+        # scale (evals/bench_scale.py). Only the selective platform filter goes to Chroma; the
+        # rest is checked here on an over-fetched list, with the full filter as the fallback.
+        f = self.filters
+        depth = self.k * OVERFETCH
+        hits = self.chroma.query(vec, depth, {"platform_id": list(f.platforms)}
+                                 if f.platforms else None)
+        day = _date_int(f.as_of) if f.as_of else 0
+        kept = [h for h in hits if h.record_id in self.table.pos
+                and _allowed(self.table, self.table.pos[h.record_id], f, day)]
+        if len(kept) < self.k and len(hits) == depth:
+            hits = self.chroma.query(vec, self.k, chroma_where(f))
+            kept = [h for h in hits if h.record_id in self.table.pos]
         return [NodeWithScore(node=_node(self.table, h.record_id), score=h.score)
-                for h in hits if h.record_id in self.table.pos]
+                for h in kept[:self.k]]
 
 
 class LexicalRetriever(BaseRetriever):

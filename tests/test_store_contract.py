@@ -238,3 +238,33 @@ def test_server_dying_mid_sync_then_rerun_completes_without_duplicates(tmp_path,
             "streamly-bf7b-32gp-7whs")
     finally:
         srv.stop()
+
+
+def _iso(day: int) -> str:
+    s = str(day)
+    return f"{s[:4]}-{s[4:6]}-{s[6:]}"
+
+
+@pytest.mark.parametrize(("filters", "k", "q", "want"), [
+    ({}, 5, Q, ["a", "b", "d", "e"]),  # current clauses only: c is history
+    ({"platforms": ("p1",)}, 5, Q, ["a"]),
+    ({"doc_types": ("tos",)}, 2, Q, ["a", "d"]),
+    ({"as_of": "2019-06-01"}, 5, Q, ["b", "c"]),
+    # only c was in force then, and it is 4th of 5 for this query: the over-fetched list
+    # (3 x k) misses it, so the retriever falls back to filtering inside Chroma
+    ({"as_of": "2018-06-01"}, 1, VECTORS["d"], ["c"]),
+])
+def test_dense_retriever_filters_over_the_store(index, filters, k, q, want):
+    from llama_index.core.schema import QueryBundle
+
+    from assistant.index import ClauseTable
+    from assistant.retrieve import DenseRetriever
+    from assistant.types import Filters
+
+    rows = [{"record_id": rid, "text": f"clause {rid}", "platform_id": m["platform_id"],
+             "doc_type": m["doc_type"], "current": bool(m["current"]),
+             "valid_from": _iso(m["valid_from"]), "valid_to": _iso(m["valid_to"])}
+            for rid, m in META.items()]
+    retriever = DenseRetriever(index, None, ClauseTable(rows), Filters(**filters), k=k)
+    got = retriever.retrieve(QueryBundle("q", embedding=list(q)))
+    assert [n.node.node_id for n in got] == want
