@@ -90,8 +90,8 @@ class HashEmbedder:
     """Deterministic fake for fast tests: no model, same vector for the same text, and texts
     that share (stemmed) words end up close."""
 
-    name = "hash-256"
-    dim = 256
+    name = "hash-1024"
+    dim = 1024
 
     def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
