@@ -75,8 +75,10 @@ class MiniLMEmbedder:
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("a an the of to and or in on for by with is are be it its this that my me i "
-                  "you your we our us can do does will may".split())
+_STOP = frozenset(
+    "a an the of to and or in on for by with is are be it its this that my me i you your we our "
+    "us can do does will may".split()
+)
 
 
 def _stem(w: str) -> str:

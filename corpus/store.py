@@ -16,7 +16,7 @@ from typing import Any
 
 from corpus import ids
 from corpus.errors import BadInput, NotFound
-from corpus.models import Annotation, Document, Segment, SeedRecord
+from corpus.models import Annotation, Document, SeedRecord, Segment
 from corpus.text import normalise
 
 SCHEMA_VERSION = 1
@@ -275,7 +275,8 @@ class Store:
             chunk = keys[i:i + 500]
             q = ",".join("?" * len(chunk))
             for r in self.conn.execute(
-                    f"SELECT embed_key, vector FROM embeddings WHERE model=? AND embed_key IN ({q})",
+                    "SELECT embed_key, vector FROM embeddings WHERE model=? AND embed_key IN "
+                    f"({q})",
                     (model, *chunk)):
                 out[r[0]] = r[1]
         return out

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from test_retrieval import NO_SALE, SCRAPING, TERMINATE
 
 from assistant.citations import CitationError, verify
 from assistant.types import Answer, Citation
 from corpus.errors import BadInput
-from test_retrieval import NO_SALE, SCRAPING, TERMINATE
 
 
 def test_yes_answer_quotes_the_clause(fixture_assistant):

@@ -4,9 +4,9 @@ comparison with a platform that lacks the topic, and the session's JSON round tr
 from __future__ import annotations
 
 import pytest
+from test_retrieval import APPEAL, MODERATION, NO_SALE, SCRAPING, TERMINATE
 
 from assistant.chat import Session, resolve
-from test_retrieval import APPEAL, MODERATION, NO_SALE, SCRAPING, TERMINATE
 
 SCRIPT = [
     # message, route, focus shown, cited record IDs

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from assistant.cli import main
 from conftest import FIXTURE_OTA, FIXTURE_TOSDR
 from test_retrieval import NO_SALE
+
+from assistant.cli import main
 
 
 @pytest.fixture(scope="module")

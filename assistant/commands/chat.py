@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from typing import Any
 
@@ -25,10 +26,8 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     try:
         import readline
 
-        try:
+        with contextlib.suppress(OSError):
             readline.read_history_file(history)
-        except OSError:
-            pass
     except ImportError:  # pragma: no cover - no readline on this platform
         readline = None  # type: ignore[assignment]
     session = Session()
