@@ -106,7 +106,8 @@ class Assistant:
         if hasattr(self.embedder, "set_threads"):
             import os
 
-            self.embedder.set_threads(os.cpu_count() or 1)  # type: ignore[attr-defined]
+            n = self.settings.ingest_threads or os.cpu_count() or 1
+            self.embedder.set_threads(n)  # type: ignore[attr-defined]
         stats = sync(self.store, self.embedder, self.chroma, on_embed_start, on_embedded)
         if hasattr(self.embedder, "set_threads"):
             self.embedder.set_threads(self.settings.threads)  # type: ignore[attr-defined]
