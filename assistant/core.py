@@ -83,14 +83,53 @@ class Assistant:
     def _load(self) -> None:
         if self._table is not None:
             return
-        rows = list(self.store.index_rows())
-        if not rows:
-            raise IndexMissing(f"no clauses in {self.settings.store_path}; build the index with "
-                               "`policy-assistant ingest PATH` (e.g. ../shared/policy-docs)")
+        cached = self._read_cache()
+        if cached is None:
+            rows = list(self.store.index_rows())
+            if not rows:
+                raise IndexMissing(
+                    f"no clauses in {self.settings.store_path}; build the index with "
+                    "`policy-assistant ingest PATH` (e.g. ../shared/policy-docs)")
+            texts = [r["embed_text"] for r in rows]
+            cached = (rows, LexicalIndex(rows and [r["record_id"] for r in rows], texts),
+                      idf_from_texts(texts))
+            self._write_cache(cached)
+        rows, self._lexical, idf = cached
         self._table = ClauseTable(rows)
-        texts = [r["embed_text"] for r in rows]
-        self._lexical = LexicalIndex(self._table.ids, texts)
-        self._answerer = DefaultAnswerer(idf_from_texts(texts), self._thresholds())
+        self._answerer = DefaultAnswerer(idf, self._thresholds())
+
+    def _cache_path(self) -> Path:
+        key = self.store.fingerprint()
+        return self.settings.cache_dir / f"runtime-{key}.pickle"
+
+    def _read_cache(self) -> tuple | None:
+        """Rows, BM25 and idf as built for this exact corpus (rebuilt when it changes)."""
+        import pickle
+
+        path = self._cache_path()
+        if not path.exists():
+            return None
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)  # our own file, written below
+        except Exception:
+            return None
+
+    def _write_cache(self, value: tuple) -> None:
+        import os
+        import pickle
+
+        path = self._cache_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob("runtime-*.pickle"):
+                old.unlink(missing_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only data dir still works, just slower to start
 
     def _thresholds(self) -> Thresholds:
         if self.embedder.name.startswith("hash"):
@@ -161,7 +200,7 @@ class Assistant:
         if dense is None and lexical is None:
             raise BadInput(f"unknown retrieval mode {mode!r} (hybrid, dense or lexical)")
         t = time.perf_counter()
-        nodes = HybridRetriever(dense, lexical, top_k=k).retrieve(bundle)
+        nodes = HybridRetriever(dense, lexical, top_k=k, timings=timings).retrieve(bundle)
         timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
         return to_hits(nodes, self._table)
 

@@ -9,6 +9,7 @@ that platform's clauses.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from llama_index.core.retrievers import BaseRetriever
@@ -78,16 +79,20 @@ class HybridRetriever(BaseRetriever):
     """Reciprocal-rank fusion of a dense and a lexical retriever (either may be None)."""
 
     def __init__(self, dense: BaseRetriever | None, lexical: BaseRetriever | None,
-                 top_k: int = 10):
+                 top_k: int = 10, timings: dict[str, float] | None = None):
         super().__init__()
         self.dense, self.lexical, self.top_k = dense, lexical, top_k
+        self.timings = timings if timings is not None else {}
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         fused: dict[str, dict[str, Any]] = {}
         for stage, retriever in (("dense", self.dense), ("lexical", self.lexical)):
             if retriever is None:
                 continue
-            for rank, nws in enumerate(retriever.retrieve(query_bundle), 1):
+            t = time.perf_counter()
+            found = retriever.retrieve(query_bundle)
+            self.timings[f"{stage}_ms"] = (time.perf_counter() - t) * 1000
+            for rank, nws in enumerate(found, 1):
                 entry = fused.setdefault(nws.node.node_id, {"node": nws.node, "fused": 0.0})
                 entry[stage] = nws.score
                 entry[f"{stage}_rank"] = rank
