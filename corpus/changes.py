@@ -468,7 +468,8 @@ def history_of(store: Store, record_id: str) -> RecordHistory:
                 "c.change_id=x.change_id WHERE x.record_id=? ORDER BY c.to_date, c.position",
                 (record_id,)):
             rec = _row(r)
-            changes.append(rec)
+            if not any(c.change_id == rec.change_id for c in changes):
+                changes.append(rec)
             if r["side"] == "new":
                 previous += [i for i in rec.old_ids if i != record_id and i not in previous]
             else:

@@ -30,6 +30,7 @@ from rapidfuzz.process import cdist
 from corpus.text import normalise
 
 SIMILAR = 55.0  # minimum rapidfuzz ratio (0-100) for two clauses to count as one edited clause
+WEIGHTED_LIMIT = 1500  # above this many aligned pairs, moves are found by a plain LIS
 KINDS = ("modified", "added", "removed", "moved", "formatting")
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -188,7 +189,8 @@ def diff_clauses(old: Sequence[Clause], new: Sequence[Clause],
         changes.append(Change("removed", (old[i],), (), i, None))
     for j in sorted(new_left):
         changes.append(Change("added", (), (new[j],), None, j))
-    anchors = sorted((p.old[0], p.new[0]) for p in pairs)
+    # a removed clause goes after the nearest earlier clause that kept its place
+    anchors = sorted((p.old[0], p.new[0]) for k, p in enumerate(pairs) if k not in moved)
     changes.sort(key=lambda c: _order_key(c, anchors))
     return changes
 
@@ -213,10 +215,33 @@ def _joined_run(target: str, keys: list[str], left: set[int]) -> list[int] | Non
 
 
 def _out_of_order(pairs: list[_Pair]) -> set[int]:
-    """Indices of pairs outside the longest run that keeps its order in both versions."""
+    """Indices of pairs outside the heaviest run that keeps its order in both versions.
+
+    Unchanged clauses weigh more than edited ones, so when either could be the one that moved,
+    the edited clause is marked (one change record instead of two).
+    """
     order = sorted(range(len(pairs)), key=lambda k: pairs[k].old[0])
     seq = [pairs[k].new[0] for k in order]
-    # longest increasing subsequence, O(n log n), with back-pointers
+    weight = [1 if pairs[k].kind == "modified" else 2 for k in order]
+    if len(seq) > WEIGHTED_LIMIT:
+        chain = _lis(seq)
+    else:
+        best = weight[:]
+        back = [-1] * len(seq)
+        for n in range(len(seq)):
+            for m in range(n):
+                if seq[m] < seq[n] and best[m] + weight[n] > best[n]:
+                    best[n], back[n] = best[m] + weight[n], m
+        n = max(range(len(seq)), key=lambda x: best[x], default=-1)
+        chain = []
+        while n >= 0:
+            chain.append(n)
+            n = back[n]
+    return set(range(len(pairs))) - {order[n] for n in chain}
+
+
+def _lis(seq: list[int]) -> list[int]:
+    """Positions of a longest increasing subsequence, O(n log n)."""
     tails: list[int] = []
     tail_at: list[int] = []
     back = [-1] * len(seq)
@@ -229,12 +254,12 @@ def _out_of_order(pairs: list[_Pair]) -> set[int]:
             tails[t] = v
             tail_at[t] = n
         back[n] = tail_at[t - 1] if t else -1
-    keep: set[int] = set()
+    chain = []
     n = tail_at[-1] if tail_at else -1
     while n >= 0:
-        keep.add(order[n])
+        chain.append(n)
         n = back[n]
-    return set(range(len(pairs))) - keep
+    return chain
 
 
 def _order_key(c: Change, anchors: list[tuple[int, int]]) -> tuple[float, int]:
@@ -275,7 +300,7 @@ def render_word_diff(ops: Sequence[WordOp], context: int = 8) -> str:
     out = []
     for n, op in enumerate(ops):
         if op.tag == "equal":
-            words = op.old.split()
+            words = op.new.split()
             first, last = n == 0, n == len(ops) - 1
             if len(words) > 2 * context:
                 if first:
