@@ -6,43 +6,28 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
 from corpus import changes as ch
 from corpus.errors import BadInput, NotFound
-from corpus.ids import document_key, record_id
 from corpus.ingest import ingest
 from corpus.store import Store
-
-FIXTURE_HISTORY = Path(__file__).parent / "fixtures" / "ota-history"
-KEY = document_key("fixture-history", "Videomeet", "Terms of Service")
-V1, V2, V3 = "2023-03-01", "2023-08-10", "2024-03-01"
-
-
-def rid(text: str) -> str:
-    return record_id("Videomeet", KEY, text)
-
-
-AGE = rid("You must be at least 16 years old to create a Videomeet account and use the meeting "
-          "service.")
-TERMINATE = rid("We may suspend or terminate your account if you breach these terms, after "
-                "giving you notice by email.")
-OWN = rid('You own the audio, video and chat content that you share in meetings ("Customer '
-          'Content").')
-USE_OLD = rid("Videomeet may use Customer Content only to provide and operate the meeting "
-              "service for you.")
-USE_NEW = rid("Videomeet may use Customer Content to provide the meeting service for you and to "
-              "train our artificial intelligence models.")
-OPT_OUT = rid("You can turn off the use of your Customer Content for artificial intelligence "
-              "training in your account settings.")
-TRIAL_30 = rid("New users get a free trial of 30 days, and we will remind you by email before "
-               "the trial ends.")
-TRIAL_7 = rid("New users get a free trial of 7 days, and we will remind you by email before the "
-              "trial ends.")
-LAW = rid("These terms are governed by the laws of the State of Delaware, without regard to "
-          "conflict rules.")
+from tests.history_fixture import (
+    AGE,
+    FIXTURE_HISTORY,
+    LAW,
+    OPT_OUT,
+    OWN,
+    TERMINATE,
+    TRIAL_7,
+    TRIAL_30,
+    USE_NEW,
+    USE_OLD,
+    V1,
+    V2,
+    V3,
+)
 
 
 @pytest.fixture(scope="module")
