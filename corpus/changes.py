@@ -29,7 +29,7 @@ from corpus.segment import display_text
 from corpus.store import Store
 from corpus.text import clean_markdown
 
-ALGORITHM = "diff-1"  # bump when corpus.diff changes: stored change records are recomputed
+ALGORITHM = "diff-2"  # bump when the diff or the summaries change: stored pairs are recomputed
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes(

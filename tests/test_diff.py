@@ -122,3 +122,15 @@ def test_word_diff_ignores_case_and_punctuation_of_equal_words():
 
 def test_stripped_drops_markup_punctuation_case_and_spaces():
     assert stripped("**Hello**, World!") == stripped("hello world") == "helloworld"
+
+
+def test_a_clause_that_grew_by_whole_sentences_is_one_modified_clause():
+    extra = (" This includes monthly plans, yearly plans, team plans and gift subscriptions, "
+             "whether bought on the website, in the mobile apps or through a partner store, "
+             "and any add-ons bought with them.")
+    grown = clause(A.text + extra)
+    changes = diff_clauses([A, B], [grown, B])
+    assert summary(changes) == [("modified", [A.record_id], [grown.record_id], "", False)]
+    assert changes[0].similarity == 55.0  # paired by containment, not by ratio
+    assert [(w.tag, w.new) for w in changes[0].words if w.tag != "equal"] == [
+        ("insert", extra.strip())]
