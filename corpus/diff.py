@@ -9,8 +9,8 @@ position, in four passes:
 3. consecutive clauses on one side whose stripped texts, joined, equal one clause on the
    other side: the document was cut into clauses differently (``formatting``, re-segmented);
 4. what is left is paired by text similarity (rapidfuzz ``ratio`` over normalised text, best
-   pairs first; a clause of 60+ characters found whole inside a longer one also pairs, as the
-   weakest acceptable match): ``modified``, with a word-level diff.
+   pairs first; a clause found whole inside a longer one, punctuation aside, also pairs, as
+   the weakest acceptable match): ``modified``, with a word-level diff.
 
 Unpaired clauses are ``removed`` or ``added``. A paired clause whose position is out of order
 relative to the longest in-order run of pairs is ``moved`` (a modified or formatting change
@@ -31,8 +31,7 @@ from rapidfuzz.process import cdist
 from corpus.text import normalise
 
 SIMILAR = 55.0  # minimum rapidfuzz ratio (0-100) for two clauses to count as one edited clause
-CONTAINED = 97.0  # partial_ratio above which the shorter clause is inside the longer one...
-MIN_CONTAINED = 60  # ...if it has at least this many characters
+MIN_CONTAINED = 50  # letters and digits a clause needs to pair by being inside a longer one
 WEIGHTED_LIMIT = 1500  # above this many aligned pairs, moves are found by a plain LIS
 KINDS = ("modified", "added", "removed", "moved", "formatting")
 
@@ -162,15 +161,12 @@ def diff_clauses(old: Sequence[Clause], new: Sequence[Clause],
         a_norm = [normalise(old[i].text) for i in olds]
         b_norm = [normalise(new[j].text) for j in news]
         scores = cdist(a_norm, b_norm, scorer=fuzz.ratio, score_cutoff=threshold)
-        # a clause that grew (or shrank) by whole sentences: one side holds the other
-        contained = cdist(a_norm, b_norm, scorer=fuzz.partial_ratio, score_cutoff=CONTAINED)
         n_old, n_new = max(len(old), 1), max(len(new), 1)
         cands = []
         for a, i in enumerate(olds):
             for b, j in enumerate(news):
                 s = float(scores[a][b])
-                if (s < threshold and contained[a][b]
-                        and min(len(a_norm[a]), len(b_norm[b])) >= MIN_CONTAINED):
+                if s < threshold and _contains(old_keys[i], new_keys[j]):
                     s = threshold  # the weakest acceptable pair: true edits pair first
                 if s >= threshold:
                     same_section = old[i].section == new[j].section
@@ -201,6 +197,13 @@ def diff_clauses(old: Sequence[Clause], new: Sequence[Clause],
     anchors = sorted((p.old[0], p.new[0]) for k, p in enumerate(pairs) if k not in moved)
     changes.sort(key=lambda c: _order_key(c, anchors))
     return changes
+
+
+def _contains(a: str, b: str) -> bool:
+    """Whether the shorter stripped text lies whole inside the longer (a clause that grew or
+    shrank by whole sentences)."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= MIN_CONTAINED and short in long
 
 
 def _joined_run(target: str, keys: list[str], left: set[int]) -> list[int] | None:
