@@ -123,3 +123,22 @@ def test_diff_json_wording_only(capsys, data_dir):
 def test_commands_on_an_empty_data_dir(capsys, tmp_path):
     code, _, err = run(capsys, tmp_path, "changes", "Videomeet")
     assert code == 4 and "policy-assistant ingest" in err
+
+
+def test_history_of_a_modified_record(capsys, data_dir):
+    code, out, _ = run(capsys, data_dir, "history", TRIAL_30)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[2] == f"Versions  {V1}  {V2}  {V3} (absent)"
+    assert lines[3] == f"Replaced by {TRIAL_7}"
+    assert lines[4].startswith(f"  {V2} → {V3}  chg-videomeet-tos-4a11-")
+    assert lines[4].endswith("Modified “4. Free Trial”: now says “7” (was “30”)")
+    code, out, _ = run(capsys, data_dir, "history", LAW, "--json")
+    got = json.loads(out)
+    assert [v["present"] for v in got["versions"]] == [True, True, True]
+    assert [c["kind"] for c in got["changes"]] == ["moved"]
+
+
+def test_history_of_an_unknown_record(capsys, data_dir):
+    code, _, err = run(capsys, data_dir, "history", TRIAL_30[:-1])
+    assert code == 3 and f"did you mean {TRIAL_30}?" in err
