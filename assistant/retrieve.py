@@ -56,9 +56,13 @@ class DenseRetriever(BaseRetriever):
         vec = query_bundle.embedding
         if vec is None:
             vec = self.embedder.embed([query_bundle.query_str])[0].tolist()
-        hits = self.chroma.query(vec, self.k, chroma_where(self.filters))
+        f = self.filters
+        hits = self.chroma.query(vec, self.k, chroma_where(f))
+        # Chroma filters on one validity range; the table also knows the gaps within it
+        allowed = self.table.mask(f.platforms, f.doc_types, f.as_of) if f.as_of else None
         return [NodeWithScore(node=_node(self.table, h.record_id), score=h.score)
-                for h in hits if h.record_id in self.table.pos]
+                for h in hits if h.record_id in self.table.pos
+                and (allowed is None or allowed[self.table.pos[h.record_id]])]
 
 
 class LexicalRetriever(BaseRetriever):

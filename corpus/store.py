@@ -286,7 +286,8 @@ class Store:
 
         A record is valid from the first version of its document that contains it until the
         next version that no longer does; ``current`` says whether the document's current
-        version contains it.
+        version contains it. ``gaps`` lists the [from, to) spans inside that range when a
+        version left the record out and a later one brought it back.
         """
         versions: dict[str, list[tuple[str, str]]] = {}
         for r in self.conn.execute(
@@ -308,16 +309,26 @@ class Store:
             dates = [d for v, d in vers if v in seen]
             valid_from = min(dates) if dates else ""
             valid_to = "9999-12-31"
+            gaps: list[tuple[str, str]] = []  # [from, to): removed, then back again
             if dates:
                 last = max(dates)
                 later = [d for v, d in vers if d > last and v not in seen]
                 if later:
                     valid_to = min(later)
+                gap_start = None
+                for v, d in vers:
+                    if d < valid_from or d > last:
+                        continue
+                    if v not in seen and gap_start is None:
+                        gap_start = d
+                    elif v in seen and gap_start is not None:
+                        gaps.append((gap_start, d))
+                        gap_start = None
             yield {
                 "record_id": rid, "document_id": doc, "platform_id": r[2], "platform": r[3],
                 "doc_type": r[4], "text": r[5], "embed_text": r[6], "embed_key": r[7],
                 "section": section.get(rid, ""), "current": current.get(doc) in seen,
-                "valid_from": valid_from, "valid_to": valid_to,
+                "valid_from": valid_from, "valid_to": valid_to, "gaps": gaps,
             }
 
     def clause(self, record_id: str) -> ClauseRow:
