@@ -183,7 +183,7 @@ class Assistant:
 
     def describe_search(self, f: Filters) -> str:
         assert self._table is not None
-        n = int(self._table.mask(f.platforms, f.doc_types, f.as_of).sum())
+        n = int(self._table.mask(f.platforms, f.doc_types, f.as_of, f.records).sum())
         return f"{f.describe(self.matcher.names)} ({n} clauses)"
 
     # ---- records -------------------------------------------------------------------------

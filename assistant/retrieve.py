@@ -22,6 +22,7 @@ from assistant.types import Filters, Hit
 
 RRF_K = 60
 DEPTH = 40  # candidates taken from each stage before fusion
+RECORD_OVERFETCH = 25  # dense candidates per wanted one when Filters.records restricts them
 
 
 def chroma_where(f: Filters) -> dict[str, Any]:
@@ -55,9 +56,13 @@ class DenseRetriever(BaseRetriever):
         vec = query_bundle.embedding
         if vec is None:
             vec = self.embedder.embed([query_bundle.query_str])[0].tolist()
-        hits = self.chroma.query(vec, self.k, chroma_where(self.filters))
+        allowed = self.filters.records
+        # Chroma cannot filter on a set of IDs: over-fetch, then keep the allowed records
+        k = self.k if allowed is None else min(len(self.table), self.k * RECORD_OVERFETCH)
+        hits = self.chroma.query(vec, k, chroma_where(self.filters))
         return [NodeWithScore(node=_node(self.table, h.record_id), score=h.score)
-                for h in hits if h.record_id in self.table.pos]
+                for h in hits if h.record_id in self.table.pos
+                and (allowed is None or h.record_id in allowed)][: self.k]
 
 
 class LexicalRetriever(BaseRetriever):
@@ -68,7 +73,7 @@ class LexicalRetriever(BaseRetriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         f = self.filters
-        mask = self.table.mask(f.platforms, f.doc_types, f.as_of)
+        mask = self.table.mask(f.platforms, f.doc_types, f.as_of, f.records)
         found = self.lexical.search(query_bundle.query_str, self.k, mask)
         return [NodeWithScore(node=_node(self.table, self.table.ids[i]), score=s)
                 for i, s in found]
