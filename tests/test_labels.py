@@ -211,3 +211,38 @@ def test_label_command_reports_bad_json(labelled, monkeypatch, capsys) -> None:
     code = main(["--data-dir", str(a.settings.data_dir), "--embedder", "hash", "label"])
     assert code != 0
     assert "no string field 'text'" in capsys.readouterr().err
+
+
+def test_question_routing() -> None:
+    from assistant.label_answers import question_category, severity_filter
+
+    assert question_category("Which platforms can train AI on my content?") == "ai-training"
+    assert question_category("Is it normal to waive class actions?") == "arbitration"
+    assert question_category("Can Streamly terminate my account?") is None
+    assert severity_filter("high-severity clauses in Discord's terms") == ["High"]
+    assert severity_filter("What does Discord say about cookies?") == []
+
+
+def test_prevalence_answer_with_live_count(fresh_assistant) -> None:
+    a = fresh_assistant
+    arb = _rid(a, "Streamly", "binding individual arbitration")
+    ai = _rid(a, "Chatterbox", "train our")
+    store_labels.replace_labels(a.store, [(arb, "arbitration", 0.9, "High", ""),
+                                          (ai, "ai-training", 0.75, "Medium", "")], "{}")
+    ans = a.ask("Is it normal to waive class actions?")
+    assert ans.route == "prevalence"
+    assert "found in 1 of 3 platforms (33%)" in ans.text
+    assert [c.record_id for c in ans.citations] == [arb]
+    ans = a.ask("Which platforms can train AI on my content?")
+    assert [c.record_id for c in ans.citations] == [ai]
+    assert "found in 1 of 3 platforms" in ans.text
+
+
+def test_severity_words_filter_the_search(labelled) -> None:
+    a, _ = labelled
+    ans = a.ask("high-severity clauses in Streamly's terms")
+    high = {r[0] for r in a.store.conn.execute(
+        "SELECT l.record_id FROM labels l JOIN clauses c USING(record_id) "
+        "WHERE l.severity='High' AND c.platform='Streamly'")}
+    assert ans.route == "severity"
+    assert {c.record_id for c in ans.citations} == high
