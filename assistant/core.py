@@ -210,6 +210,16 @@ class Assistant:
         q = clean_question(question)
         if filters is None:
             filters = self.resolve_filters(q, platforms)
+        from assistant.label_answers import label_route
+
+        self._load()
+        routed = label_route(self, q, filters)  # clause labels: prevalence or severity list
+        if isinstance(routed, Answer):
+            routed.timings = {"total_ms": (time.perf_counter() - t0) * 1000}
+            routed.focus = self.describe_search(filters)
+            return routed
+        if routed is not None:
+            filters = routed
         timings: dict[str, float] = {}
         hits = self.retrieve(q, filters, mode=mode, timings=timings)
         assert self._answerer is not None and self._table is not None
@@ -229,7 +239,7 @@ class Assistant:
 
     def describe_search(self, f: Filters) -> str:
         assert self._table is not None
-        n = int(self._table.mask(f.platforms, f.doc_types, f.as_of).sum())
+        n = int(self._table.mask(f.platforms, f.doc_types, f.as_of, f.records).sum())
         return f"{f.describe(self.matcher.names)} ({n} clauses)"
 
     # ---- conversation --------------------------------------------------------------------

@@ -23,6 +23,7 @@ from assistant.types import Filters, Hit
 
 RRF_K = 60
 DEPTH = 40  # candidates taken from each stage before fusion
+RECORD_OVERFETCH = 25  # dense candidates per wanted one when Filters.records restricts them
 
 
 def chroma_where(f: Filters) -> dict[str, Any]:
@@ -57,12 +58,16 @@ class DenseRetriever(BaseRetriever):
         if vec is None:
             vec = self.embedder.embed([query_bundle.query_str])[0].tolist()
         f = self.filters
-        hits = self.chroma.query(vec, self.k, chroma_where(f))
-        # Chroma filters on one validity range; the table also knows the gaps within it
-        allowed = self.table.mask(f.platforms, f.doc_types, f.as_of) if f.as_of else None
+        allowed = f.records
+        # the table also knows validity gaps inside one date range, and Chroma cannot filter
+        # on a set of IDs: over-fetch when a record set applies, then keep what passes
+        mask = self.table.mask(f.platforms, f.doc_types, f.as_of)
+        k = self.k if allowed is None else min(len(self.table), self.k * RECORD_OVERFETCH)
+        hits = self.chroma.query(vec, k, chroma_where(f))
         return [NodeWithScore(node=_node(self.table, h.record_id), score=h.score)
                 for h in hits if h.record_id in self.table.pos
-                and (allowed is None or allowed[self.table.pos[h.record_id]])]
+                and mask[self.table.pos[h.record_id]]
+                and (allowed is None or h.record_id in allowed)][: self.k]
 
 
 class LexicalRetriever(BaseRetriever):
@@ -73,7 +78,7 @@ class LexicalRetriever(BaseRetriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         f = self.filters
-        mask = self.table.mask(f.platforms, f.doc_types, f.as_of)
+        mask = self.table.mask(f.platforms, f.doc_types, f.as_of, f.records)
         found = self.lexical.search(query_bundle.query_str, self.k, mask)
         return [NodeWithScore(node=_node(self.table, self.table.ids[i]), score=s)
                 for i, s in found]
