@@ -129,6 +129,12 @@ class Assistant:
 
     # ---- asking --------------------------------------------------------------------------
 
+    @property
+    def answerer(self) -> DefaultAnswerer:
+        self._load()
+        assert self._answerer is not None
+        return self._answerer
+
     def platform_names(self) -> dict[str, str]:
         return self.matcher.names
 
@@ -196,6 +202,60 @@ class Assistant:
         n = int(self._table.mask(f.platforms, f.doc_types, f.as_of).sum())
         return f"{f.describe(self.matcher.names)} ({n} clauses)"
 
+    # ---- conversation --------------------------------------------------------------------
+
+    def compare(self, topic: str, platforms: list[str], doc_types: list[str] | None = None,
+                as_of: str = "") -> Answer:
+        """The same topic for each platform (names or IDs), one row per platform."""
+        from assistant.compare import compare
+
+        t0 = time.perf_counter()
+        topic = clean_question(topic)
+        pids: list[str] = []
+        for p in platforms:
+            pid = self.matcher.resolve(p)
+            if pid not in pids:
+                pids.append(pid)
+        if not pids:
+            raise BadInput("name at least one platform to compare")
+        f = self.resolve_filters(topic, pids, doc_types, as_of)
+        answer = compare(self, topic, list(f.platforms), f.doc_types, as_of)
+        verify(answer, answer.evidence)
+        names = self.matcher.names
+        answer.focus = f"Comparing {' and '.join(names[p] for p in pids)} on: {topic}"
+        answer.timings = {"total_ms": (time.perf_counter() - t0) * 1000}
+        return answer
+
+    def chat(self, session: Any, message: str) -> Answer:
+        """One turn of a conversation; ``session`` (assistant.chat.Session) is updated."""
+        from assistant.chat import HELP_TEXT, Turn, describe, resolve
+
+        msg = clean_question(message)
+        self._load()
+        res = resolve(session, msg, self.matcher)
+        names = self.matcher.names
+        if res.route == "help":
+            answer = Answer(text=HELP_TEXT, citations=[], evidence=[], route="help")
+        elif res.route == "record":
+            answer = _record_answer(self.record(res.record_id))
+        else:
+            session.platforms, session.topic, session.question = (
+                res.platforms, res.topic, res.question)
+            session.mentioned = res.mentioned
+            f = Filters(tuple(res.platforms), tuple(session.doc_types))
+            if res.route == "compare":
+                answer = self.compare(res.topic, res.platforms, session.doc_types)
+            else:
+                answer = self.ask(res.question or res.topic, f)
+            answer.route = res.route
+            answer.focus = describe(res, names)
+        answer.meta.update({
+            "route": answer.route, "platforms": list(res.platforms), "topic": res.topic,
+            "kept_platforms": res.kept_platforms, "kept_topic": res.kept_topic})
+        session.turns.append(Turn(msg, answer.route, list(res.platforms), res.topic,
+                                  [c.record_id for c in answer.citations]))
+        return answer
+
     # ---- records -------------------------------------------------------------------------
 
     def record(self, record_id: str) -> RecordView:
@@ -212,3 +272,16 @@ class Assistant:
             raise NotFound(f"no record {rid!r}{hint}") from None
         notes = [dict(r) for r in self.store.annotations_for(rid)]
         return RecordView(clause, notes)
+
+
+def _record_answer(view: RecordView) -> Answer:
+    from assistant.types import Citation
+
+    c = view.clause
+    hit = Hit(c.record_id, c.platform, "", c.doc_type, c.document_id, c.section, c.text)
+    cite = Citation(c.record_id, c.platform, c.doc_type, c.section, c.text, 0, len(c.text), {}, 1)
+    where = f" ({c.section})" if c.section else ""
+    text = (f"{c.platform} — {c.doc_type}{where}, version of {c.version_date} [1]\n\n"
+            f"“{c.text}” {c.record_id}")
+    return Answer(text=text, citations=[cite], evidence=[hit], route="record",
+                  focus=f"Record {c.record_id}")

@@ -11,6 +11,19 @@ from pathlib import Path
 import numpy as np
 
 
+_STEMMER = None
+
+
+def stem(word: str) -> str:
+    """English Snowball stem, the same the BM25 index uses."""
+    global _STEMMER
+    if _STEMMER is None:
+        import Stemmer
+
+        _STEMMER = Stemmer.Stemmer("english")
+    return str(_STEMMER.stemWord(word))
+
+
 class LexicalIndex:
     def __init__(self, ids: list[str], texts: list[str]):
         import bm25s
