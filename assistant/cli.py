@@ -14,7 +14,7 @@ from assistant.settings import Settings
 from corpus.errors import PolicyAssistantError
 
 # each module defines add_parser(subparsers) and sets func=run(args, ctx) -> int
-COMMANDS = ["ingest", "ask", "record"]
+COMMANDS = ["ingest", "ask", "record", "eval"]
 OPTIONAL_COMMANDS: list[str] = []
 
 
