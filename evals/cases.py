@@ -3,8 +3,9 @@
 Types and their fields (``id`` and ``type`` always; ``note`` optional):
 
 - ``question``: ``question``; ``expected`` record IDs that answer it; optional ``quote`` (text a
-  correct clause holds: a cited record holding it counts as correct) and ``platforms`` (names
-  the user picked; empty: the platforms the question names, as a user asks).
+  correct clause holds, or a list of such texts: a cited record holding one counts as correct)
+  and ``platforms`` (names the user picked; empty: the platforms the question names, as a user
+  asks).
 - ``abstain``: ``question`` the documents do not answer; the assistant must say so.
 - ``record``: ``record_id`` to look up; ``expect_text`` it holds, or ``expect_error``.
 - ``bad_input``: ``question`` (and/or ``platforms``, ``record_id``) that must be refused with
@@ -34,7 +35,7 @@ class Case:
     question: str = ""
     platforms: list[str] = field(default_factory=list)
     expected: list[str] = field(default_factory=list)
-    quote: str = ""
+    quote: str | list[str] = ""  # one quote or several (any one counts)
     record_id: str = ""
     expect_text: str = ""
     expect_error: str = ""

@@ -256,11 +256,11 @@ def _hit_recall(holds: dict[str, dict[str, int]], run: dict[str, dict[str, float
 # ---- hand-written and generated suites -------------------------------------------------------
 
 
-def holds_quote(text: str, quote: str) -> bool:
-    if not quote:
-        return False
-    rid, _ = best_match(quote, candidates([("x", normalise(text))]))
-    return rid is not None
+def holds_quote(text: str, quote: str | list[str]) -> bool:
+    """Whether ``text`` holds the quote (any of them), by the corpus linker's fuzzy match."""
+    quotes = [quote] if isinstance(quote, str) else quote
+    cands = candidates([("x", normalise(text))])
+    return any(q and best_match(q, cands)[0] is not None for q in quotes)
 
 
 def _error_name(exc: BaseException) -> str:
