@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from assistant.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever
 from assistant.settings import Settings
 from assistant.types import Answer, Filters, Hit
 from corpus.errors import BadInput, IndexMissing
-from corpus.ingest import IngestSummary, ingest
+from corpus.ingest import IngestSummary, add_documents, ingest
+from corpus.models import Document
 from corpus.store import ClauseRow, Store
 
 MAX_QUESTION = 2000
@@ -142,6 +144,14 @@ class Assistant:
                on_embed_start: Any = None, on_embedded: Any = None,
                link_progress: Any = None) -> tuple[IngestSummary, SyncStats]:
         summary = ingest(self.store, paths, report, on_document, link_progress)
+        return summary, self._sync(on_embed_start, on_embedded)
+
+    def ingest_documents(self, docs: Iterable[Document], report: Any = None
+                         ) -> tuple[IngestSummary, SyncStats]:
+        """Ingest documents built in memory (an eval suite's own corpus)."""
+        return add_documents(self.store, docs, report), self._sync()
+
+    def _sync(self, on_embed_start: Any = None, on_embedded: Any = None) -> SyncStats:
         if hasattr(self.embedder, "set_threads"):
             import os
 
@@ -152,7 +162,7 @@ class Assistant:
             self.embedder.set_threads(self.settings.threads)  # type: ignore[attr-defined]
         self._table = None
         self._matcher = None
-        return summary, stats
+        return stats
 
     def reindex(self) -> SyncStats:
         return sync(self.store, self.embedder, self.chroma)
