@@ -55,6 +55,7 @@ class Assistant:
         self._table: ClauseTable | None = None
         self._lexical: LexicalIndex | None = None
         self._answerer: DefaultAnswerer | None = None
+        self._generator: Any = None  # GenerativeAnswerer when settings.llm_url is set
         self._matcher: PlatformMatcher | None = None
 
     # ---- parts, built on first use -------------------------------------------------------
@@ -91,6 +92,7 @@ class Assistant:
         texts = [r["embed_text"] for r in rows]
         self._lexical = LexicalIndex(self._table.ids, texts)
         self._answerer = DefaultAnswerer(idf_from_texts(texts), self._thresholds())
+        self._generator = None
 
     def _thresholds(self) -> Thresholds:
         if self.embedder.name.startswith("hash"):
@@ -124,6 +126,19 @@ class Assistant:
         self._load()
         assert self._answerer is not None
         return self._answerer
+
+    @property
+    def generator(self) -> Any:
+        """What writes the answers of ``ask``: the LLM answerer (with the default one as its
+        fallback) when ``settings.llm_url`` is set, else the default answerer."""
+        if not self.settings.llm_url:
+            return self.answerer
+        if self._generator is None:
+            from assistant.llm_answer import GenerativeAnswerer
+
+            self._generator = GenerativeAnswerer(self.settings.llm_url, self.settings.llm_model,
+                                                 self.answerer)
+        return self._generator
 
     def platform_names(self) -> dict[str, str]:
         return self.matcher.names
@@ -176,7 +191,7 @@ class Assistant:
         t = time.perf_counter()
         names = self.matcher.names
         searched = self.describe_search(filters)
-        answer = self._answerer.answer(q, hits, searched,
+        answer = self.generator.answer(q, hits, searched,
                                        frozenset(names[p] for p in filters.platforms))
         timings["answer_ms"] = (time.perf_counter() - t) * 1000
         verify(answer, hits)
