@@ -57,6 +57,7 @@ class Assistant:
         self._table: ClauseTable | None = None
         self._lexical: LexicalIndex | None = None
         self._answerer: DefaultAnswerer | None = None
+        self._generator: Any = None  # GenerativeAnswerer when settings.llm_url is set
         self._matcher: PlatformMatcher | None = None
 
     # ---- parts, built on first use -------------------------------------------------------
@@ -99,6 +100,7 @@ class Assistant:
         rows, self._lexical, idf = cached
         self._table = ClauseTable(rows)
         self._answerer = DefaultAnswerer(idf, self._thresholds())
+        self._generator = None
 
     def _cache_path(self) -> Path:
         key = self.store.fingerprint()
@@ -175,6 +177,19 @@ class Assistant:
         assert self._answerer is not None
         return self._answerer
 
+    @property
+    def generator(self) -> Any:
+        """What writes the answers of ``ask``: the LLM answerer (with the default one as its
+        fallback) when ``settings.llm_url`` is set, else the default answerer."""
+        if not self.settings.llm_url:
+            return self.answerer
+        if self._generator is None:
+            from assistant.llm_answer import GenerativeAnswerer
+
+            self._generator = GenerativeAnswerer(self.settings.llm_url, self.settings.llm_model,
+                                                 self.answerer)
+        return self._generator
+
     def platform_names(self) -> dict[str, str]:
         return self.matcher.names
 
@@ -236,7 +251,7 @@ class Assistant:
         t = time.perf_counter()
         names = self.matcher.names
         searched = self.describe_search(filters)
-        answer = self._answerer.answer(q, hits, searched,
+        answer = self.generator.answer(q, hits, searched,
                                        frozenset(names[p] for p in filters.platforms))
         timings["answer_ms"] = (time.perf_counter() - t) * 1000
         verify(answer, hits)
