@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import build_assistant
 from test_retrieval import AI_TRAINING, APPEAL, NO_SALE, SCRAPING, TERMINATE
 
