@@ -51,7 +51,8 @@ def _allowed(table: ClauseTable, i: int, f: Filters, day: int) -> bool:
     if f.records is not None and table.ids[i] not in f.records:
         return False
     if day:
-        return bool(table.valid_from[i] <= day < table.valid_to[i])
+        return bool(table.valid_from[i] <= day < table.valid_to[i]) and not any(
+            a <= day < b for a, b in table.gaps.get(i, ()))
     return bool(table.current[i])
 
 
