@@ -354,6 +354,17 @@ def test_cli_ingest_reports_the_linked_points(tmp_path, capsys):
     assert f"skipped {FIXTURE_TOSDR}:5: malformed point (" in err
 
 
+def test_cli_ingest_of_points_alone_succeeds_despite_a_bad_line(tmp_path, capsys):
+    assert cli(tmp_path, "ingest", "--quiet", str(FIXTURE_OTA)) == 0
+    capsys.readouterr()
+    # four good points go in; the malformed fifth line is reported, not fatal
+    assert cli(tmp_path, "ingest", "--quiet", str(FIXTURE_TOSDR)) == 0
+    out, err = capsys.readouterr()
+    assert "ToS;DR points 4, linked to a current clause 2" in out
+    assert [ln for ln in err.splitlines() if ln.startswith("skipped ")] == [
+        f"skipped {FIXTURE_TOSDR}:5: malformed point (Expecting value: line 1 column 1 (char 0))"]
+
+
 def test_cli_record_shows_section_and_the_assessment_quoting_it(fixture_assistant, capsys):
     data = str(fixture_assistant.settings.data_dir)
     rid = fixture_assistant.store.conn.execute(
