@@ -312,12 +312,15 @@ def test_a_bad_file_inside_an_ota_tree_does_not_stop_the_rest(tmp_path):
     assert summary.new_documents == 1 and store.counts()["clauses"] == 2
 
 
-def test_a_page_with_no_clauses_is_reported(tmp_path):
+def test_a_page_with_no_clauses_and_an_empty_folder_are_reported(tmp_path):
     page = write(tmp_path / "nav.md", "[Home](https://x.example) [Help](https://x.example/h)\n")
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
     store = Store(tmp_path / "s.sqlite")
-    summary = ingest(store, [page])
-    assert [(p.where, p.reason) for p in summary.problems] == [(str(page),
-                                                               "no clauses found in it")]
+    summary = ingest(store, [page, empty])
+    assert [(p.where, p.reason) for p in summary.problems] == [
+        (str(empty), "holds no policy documents this tool can read"),
+        (str(page), "no clauses found in it")]
 
 
 # ---- the command line ------------------------------------------------------------------------
