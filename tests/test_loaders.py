@@ -312,12 +312,15 @@ def test_a_bad_file_inside_an_ota_tree_does_not_stop_the_rest(tmp_path):
     assert summary.new_documents == 1 and store.counts()["clauses"] == 2
 
 
-def test_a_page_with_no_clauses_is_reported(tmp_path):
+def test_a_page_with_no_clauses_and_an_empty_folder_are_reported(tmp_path):
     page = write(tmp_path / "nav.md", "[Home](https://x.example) [Help](https://x.example/h)\n")
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
     store = Store(tmp_path / "s.sqlite")
-    summary = ingest(store, [page])
-    assert [(p.where, p.reason) for p in summary.problems] == [(str(page),
-                                                               "no clauses found in it")]
+    summary = ingest(store, [page, empty])
+    assert [(p.where, p.reason) for p in summary.problems] == [
+        (str(empty), "holds no policy documents this tool can read"),
+        (str(page), "no clauses found in it")]
 
 
 # ---- the command line ------------------------------------------------------------------------
@@ -352,6 +355,17 @@ def test_cli_ingest_reports_the_linked_points(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert "ToS;DR points 4, linked to a current clause 2" in out
     assert f"skipped {FIXTURE_TOSDR}:5: malformed point (" in err
+
+
+def test_cli_ingest_of_points_alone_succeeds_despite_a_bad_line(tmp_path, capsys):
+    assert cli(tmp_path, "ingest", "--quiet", str(FIXTURE_OTA)) == 0
+    capsys.readouterr()
+    # four good points go in; the malformed fifth line is reported, not fatal
+    assert cli(tmp_path, "ingest", "--quiet", str(FIXTURE_TOSDR)) == 0
+    out, err = capsys.readouterr()
+    assert "ToS;DR points 4, linked to a current clause 2" in out
+    assert [ln for ln in err.splitlines() if ln.startswith("skipped ")] == [
+        f"skipped {FIXTURE_TOSDR}:5: malformed point (Expecting value: line 1 column 1 (char 0))"]
 
 
 def test_cli_record_shows_section_and_the_assessment_quoting_it(fixture_assistant, capsys):

@@ -50,7 +50,8 @@ def test_changing_one_file_updates_only_that_document(tmp_path):
             summary.unchanged_documents) == (0, 1, 3)
     assert (summary.clauses_new, summary.clauses_removed) == (1, 2)
     assert stats.embedded == 1  # only the edited clause is new text
-    assert stats.added == 1 and stats.deleted == 0  # old records stay, marked not current
+    # old records stay in the index, marked not current
+    assert (stats.added, stats.updated, stats.deleted) == (1, 2, 0)
     current = {r["record_id"] for r in a.store.index_rows() if r["current"]}
     assert len(current) == 15 - 2 + 1
     counts = a.store.counts()
@@ -72,6 +73,51 @@ def test_schema_version_is_recorded_and_a_newer_store_is_refused(tmp_path):
 
 
 # ---- crash safety ----------------------------------------------------------------------------
+
+
+class FailingConnection:
+    """A connection that fails on one statement, as a full disk or a kill would."""
+
+    def __init__(self, conn: sqlite3.Connection, prefix: str):
+        self.conn, self.prefix = conn, prefix
+
+    def execute(self, sql: str, *args):
+        if sql.startswith(self.prefix):
+            raise sqlite3.OperationalError("disk I/O error (simulated)")
+        return self.conn.execute(sql, *args)
+
+    def __enter__(self):
+        return self.conn.__enter__()
+
+    def __exit__(self, *exc):
+        return self.conn.__exit__(*exc)
+
+    def __getattr__(self, name: str):
+        return getattr(self.conn, name)
+
+
+@pytest.mark.parametrize("failing", ["INSERT INTO occurrences", "UPDATE documents SET current"])
+def test_a_failure_while_writing_a_document_leaves_nothing_of_it(tmp_path, failing):
+    from corpus.ingest import sha256_text
+    from corpus.loaders.ota import load_ota
+    from corpus.segment import segment
+
+    store = Store(tmp_path / "s.sqlite")
+    doc = next(d for d in load_ota(FIXTURE_OTA, lambda p: pytest.fail(str(p)))
+               if d.platform == "Learnify")
+    real = store.conn
+    store.conn = FailingConnection(real, failing)  # type: ignore[assignment]
+    with pytest.raises(sqlite3.OperationalError):
+        store.add_document(doc, segment(doc.text), sha256_text(doc.text))
+    store.conn = real
+    tables = ("documents", "versions", "clauses", "occurrences")
+    assert {t: real.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables} == dict(
+        documents=0, versions=0, clauses=0, occurrences=0)
+    result = store.add_document(doc, segment(doc.text), sha256_text(doc.text))
+    assert (result.status, result.clauses, result.new) == ("new", 4, 4)
+    assert store.conn.execute("SELECT current_version FROM documents").fetchone()[0] == (
+        result.version_id)
+
 
 PLATFORMS, TYPES = 30, 10
 WORDS = ["account", "data", "content", "licence", "notice", "privacy", "cookies", "partners",
@@ -146,6 +192,10 @@ def test_an_ingest_killed_part_way_finishes_cleanly_on_rerun(tmp_path):
     written = killed.counts()["versions"]
     assert 10 <= written < total, f"killed after {written} of {total} documents"
     _check_consistent(killed)
+    # a document is written with its current version, not made current in a later step
+    assert killed.conn.execute("SELECT COUNT(*) FROM documents WHERE current_version IS NULL "
+                               "OR current_version NOT IN (SELECT version_id FROM versions)"
+                               ).fetchone()[0] == 0
     killed.close()
 
     assert main(["--data-dir", str(data), "--embedder", "hash", "ingest", "--quiet",

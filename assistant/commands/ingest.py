@@ -87,4 +87,5 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     print(f"data: {ctx.settings.data_dir} (SQLite {store_mb:.0f} MiB, Chroma {chroma_mb:.0f} MiB)")
     if summary.problems:
         print(f"{len(summary.problems)} input(s) skipped (see messages above)", file=sys.stderr)
-    return 0 if counts["clauses"] and (summary.documents or not summary.problems) else 1
+    ingested = summary.documents or summary.annotations
+    return 0 if counts["clauses"] and (ingested or not summary.problems) else 1
