@@ -114,10 +114,16 @@ class ChromaIndex:
 
     def add(self, rows: Sequence[tuple[str, Sequence[float], str, dict[str, Any]]]) -> None:
         """(record_id, vector, text, metadata) rows, written through LlamaIndex."""
-        from llama_index.core.schema import TextNode
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        def source(meta: dict[str, Any]) -> dict:
+            # LlamaIndex writes the node's ref_doc_id over metadata["document_id"]
+            doc = meta.get("document_id")
+            return {NodeRelationship.SOURCE: RelatedNodeInfo(node_id=str(doc))} if doc else {}
 
         for i in range(0, len(rows), BATCH):
-            nodes = [TextNode(id_=rid, text=text, metadata=meta, embedding=list(map(float, vec)))
+            nodes = [TextNode(id_=rid, text=text, metadata=meta, relationships=source(meta),
+                              embedding=list(map(float, vec)))
                      for rid, vec, text, meta in rows[i:i + BATCH]]
             self._guard("adding vectors", self.store.add, nodes)
 

@@ -75,8 +75,10 @@ class MiniLMEmbedder:
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("a an the of to and or in on for by with is are be it its this that my me i "
-                  "you your we our us can do does will may".split())
+_STOP = frozenset(
+    "a an the of to and or in on for by with is are be it its this that my me i you your we our "
+    "us can do does will may".split()
+)
 
 
 def _stem(w: str) -> str:
@@ -90,8 +92,8 @@ class HashEmbedder:
     """Deterministic fake for fast tests: no model, same vector for the same text, and texts
     that share (stemmed) words end up close."""
 
-    name = "hash-256"
-    dim = 256
+    name = "hash-1024"
+    dim = 1024
 
     def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -6,9 +6,19 @@ platform's clauses instead of cutting a global top-k.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
+
+_STEMMER = None
+
+
+def stem(word: str) -> str:
+    """English Snowball stem, the same the BM25 index uses."""
+    global _STEMMER
+    if _STEMMER is None:
+        import Stemmer
+
+        _STEMMER = Stemmer.Stemmer("english")
+    return str(_STEMMER.stemWord(word))
 
 
 class LexicalIndex:
@@ -23,11 +33,16 @@ class LexicalIndex:
         self._bm25.index(tokens, show_progress=False)
         self._vocab = tokens.vocab
 
-    @classmethod
-    def load_or_build(cls, ids: list[str], texts: list[str], cache: Path | None,
-                      key: str) -> LexicalIndex:
-        """Rebuilt from the texts (a few seconds); ``cache``/``key`` reserved for persistence."""
-        return cls(ids, texts)
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_stemmer", None)  # a C object; made again on load
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        import Stemmer
+
+        self.__dict__.update(state)
+        self._stemmer = Stemmer.Stemmer("english")
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None
                ) -> list[tuple[int, float]]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus.changes import compute_changes
 from corpus.errors import Problem
 from corpus.link import link_annotations
 from corpus.loaders import Report
@@ -39,6 +40,7 @@ class IngestSummary:
     clauses_seen: int = 0
     annotations: int = 0
     linked_annotations: int | None = None
+    change_records: int = 0  # change records computed for newly consecutive version pairs
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -122,6 +124,24 @@ def ingest(store: Store, paths: list[Path], report: Report | None = None,
         relink = True
     if relink and store.counts()["annotations"]:
         summary.linked_annotations = link_annotations(store, link_progress or (lambda x: x))
+    summary.change_records = compute_changes(store).records  # only pairs not yet diffed
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def add_documents(store: Store, docs: Iterable[Document], report: Report | None = None,
+                  on_document: Callable | None = None) -> IngestSummary:
+    """Write in-memory documents (e.g. an eval suite's own corpus) like loaded ones."""
+    start = time.perf_counter()
+    summary = IngestSummary()
+
+    def _report(p: Problem) -> None:
+        summary.problems.append(p)
+        if report:
+            report(p)
+
+    for doc in docs:
+        _add(store, doc, summary, _report, on_document)
     summary.seconds = time.perf_counter() - start
     return summary
 
