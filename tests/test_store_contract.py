@@ -168,6 +168,7 @@ QUESTIONS = [
     "Will Chatterbox use my posts to train AI?",
     "Do I have to go to arbitration with Streamly?",
 ]
+TERMINATION = "streamly-bf7b-32gp-7whs"  # "Streamly may suspend or terminate your account..."
 
 
 @pytest.mark.server
@@ -184,8 +185,7 @@ def test_assistant_over_server_gives_the_same_answers(tmp_path, chroma_server):
         cited_e = [c.record_id for c in embedded.ask(q).citations]
         cited_s = [c.record_id for c in served.ask(q).citations]
         assert cited_s == cited_e, q
-    assert [c.record_id for c in served.ask(QUESTIONS[0]).citations][0] == (
-        "streamly-bf7b-32gp-7whs")
+    assert TERMINATION in {c.record_id for c in served.ask(QUESTIONS[0]).citations}
 
 
 @pytest.mark.server
@@ -234,8 +234,7 @@ def test_server_dying_mid_sync_then_rerun_completes_without_duplicates(tmp_path,
         assert stats.added == len(wanted) - kept
         assert again.chroma.count() == len(wanted)
         assert set(again.chroma.ids()) == wanted
-        assert [c.record_id for c in again.ask(QUESTIONS[0]).citations][0] == (
-            "streamly-bf7b-32gp-7whs")
+        assert TERMINATION in {c.record_id for c in again.ask(QUESTIONS[0]).citations}
     finally:
         srv.stop()
 
