@@ -326,16 +326,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ingest-log", type=Path, default=Path("/work/scratch/ingest1.log"),
                     help="output of the full `policy-assistant ingest` run")
     ap.add_argument("--out", type=Path, default=Path("evals/results/pipeline"))
+    ap.add_argument("--table-only", action="store_true",
+                    help="re-print the table from OUT.json (e.g. once the full ingest log exists)")
     ap.add_argument("--only", choices=["ours", "naive"], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.only:
         print(json.dumps(run_one(args.only, args)))
         return 0
-    results = {}
-    for kind in ("ours", "naive"):
+    results: dict[str, Any] = {}
+    if args.table_only:
+        results = json.loads(args.out.with_suffix(".json").read_text())
+    for kind in () if args.table_only else ("ours", "naive"):
         cmd = [sys.executable, "-m", "evals.bench_pipeline", "--only", kind,
                *sum(([f"--{k.replace('_', '-')}", str(v)] for k, v in vars(args).items()
-                     if k not in ("only", "out") and v not in (None, "")), [])]
+                     if k not in ("only", "out", "table_only") and v not in (None, "")), [])]
         t = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode:
