@@ -267,3 +267,23 @@ def test_dense_retriever_filters_over_the_store(index, filters, k, q, want):
     retriever = DenseRetriever(index, None, ClauseTable(rows), Filters(**filters), k=k)
     got = retriever.retrieve(QueryBundle("q", embedding=list(q)))
     assert [n.node.node_id for n in got] == want
+
+
+@pytest.mark.server
+def test_cli_takes_the_server_from_the_environment(tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+    from assistant.embedder import make_embedder
+
+    with ChromaServer(tmp_path / "db") as srv:
+        monkeypatch.setenv("POLICY_ASSISTANT_CHROMA_URL", srv.url)
+        data = tmp_path / "data"
+        base = ["--data-dir", str(data), "--embedder", "hash"]
+        assert main(base + ["ingest", "--quiet", *map(str, FIXTURE_SOURCES)]) == 0
+        assert main(base + ["ask", "Can Streamly close my account?"]) == 0
+        assert TERMINATION in capsys.readouterr().out
+        assert not (data / "chroma").exists()  # nothing went to an embedded store
+        served = ChromaIndex(url=srv.url, model=make_embedder("hash").name)
+        assert TERMINATION in served.ids()
+        from corpus.store import Store
+
+        assert served.count() == len(list(Store(data / "store.sqlite").index_rows())) > 8
