@@ -29,7 +29,7 @@ from corpus.segment import display_text
 from corpus.store import Store
 from corpus.text import clean_markdown
 
-ALGORITHM = "diff-2"  # bump when the diff or the summaries change: stored pairs are recomputed
+ALGORITHM = "diff-3"  # bump when the diff or the summaries change: stored pairs are recomputed
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes(
@@ -219,6 +219,7 @@ def _quote(text: str, limit: int = 90) -> str:
     return f"“{text[:limit - 1].rstrip()}…”" if len(text) > limit else f"“{text}”"
 
 
+_LIST_NUMBER = re.compile(r"^\d{1,3}[.)]$")
 _LEAD_HEADING = re.compile(r"^\s*(?:\*\*|__)(.{3,80}?)(?:\*\*|__)")
 
 
@@ -262,6 +263,9 @@ def describe_edit(ops: list[WordOp], limit: int = 3) -> str:
     """``now says “…” (was “…”); adds “…”; drops “…”`` from the non-equal word steps."""
     parts = []
     edits = [op for op in ops if op.tag != "equal"]
+    # a renumbered list item ("77." for "78.") is formatting inside a real edit: not worth a word
+    worded = [op for op in edits if not (_LIST_NUMBER.match(op.old) and _LIST_NUMBER.match(op.new))]
+    edits = worded or edits
     edits.sort(key=lambda op: -(len(op.old) + len(op.new)))
     for op in sorted(edits[:limit], key=lambda op: op.new_span[0]):
         if op.tag == "insert":

@@ -158,3 +158,13 @@ def test_a_version_stored_between_two_others_replaces_their_pair(tmp_path):
     assert summary.change_records == 7
     assert sorted({(r.from_date, r.to_date) for r in ch.changes_for(s, "Videomeet")}) == [
         (V1, V2), (V2, V3)]
+
+
+def test_edit_summary_leaves_out_renumbered_list_items():
+    from corpus.diff import word_diff
+
+    ops = word_diff("77. You may share Customer Input with us.",
+                    "78. You may share Customer Content with us.")
+    assert ch.describe_edit(ops) == "now says “Content” (was “Input”)"
+    only_numbers = word_diff("77. You may share it.", "78. You may share it.")
+    assert ch.describe_edit(only_numbers) == "now says “78.” (was “77.”)"
