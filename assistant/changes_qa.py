@@ -11,6 +11,7 @@ The conversation router calls ``is_change_question``, ``extract_dates`` and then
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["DateRange", "answer_change_question", "answer_dated_question", "extract_dates",
            "is_change_question"]
 
-MAX_LISTED = 8  # change records spelled out in one answer; the rest are counted
+MAX_LISTED = 10  # change records spelled out in one answer; the rest are counted
 QUOTE_MAX = 320  # characters of a quoted sentence
 
 _CHANGE = re.compile(
@@ -290,7 +291,7 @@ def _platform_block(assistant: Assistant, pid: str, question: str, dates: DateRa
             f"versions {', '.join(f'{a} → {b}' for a, b in pairs)}")
     head += (f"; {len(formatting)} formatting-only change(s) not listed." if formatting
              else ".")
-    shown = sorted(wording, key=lambda r: -_substance(r))[:MAX_LISTED]
+    shown = _pick(store, wording)
     shown.sort(key=lambda r: (r.doc_type, r.to_date, r.position))
     lines = [head]
     current_pair = None
@@ -306,14 +307,32 @@ def _platform_block(assistant: Assistant, pid: str, question: str, dates: DateRa
             c = cited.cite(store, r.new_ids[0], _changed_words(r, "new"))
             lines.append(f"    now [{c.n}] “{c.quote}” {c.record_id}")
     if len(wording) > len(shown):
+        flags = "".join(f" {flag} {shlex.quote(value)}" for flag, value in (
+            ("--document", doc_type or ""), ("--since", dates.start if dates else ""),
+            ("--until", dates.end if dates else "")) if value)
         lines.append(f"\n…and {len(wording) - len(shown)} more: policy-assistant changes "
-                     f"{name!r}" + (f" --since {dates.start}" if dates and dates.start else ""))
+                     f"{shlex.quote(name)}{flags} --wording-only")
     return "\n".join(lines)
 
 
-def _substance(r: ch.ChangeRecord) -> int:
+def _pick(store, records: list[ch.ChangeRecord]) -> list[ch.ChangeRecord]:
+    """Up to MAX_LISTED records, the most substantial first, taking turns between version pairs
+    so that a short change in one pair is not crowded out by long ones in another."""
+    queues: dict[tuple[str, str], list[ch.ChangeRecord]] = {}
+    for r in sorted(records, key=lambda r: -_substance(store, r)):
+        queues.setdefault((r.document_id, r.to_version), []).append(r)
+    out: list[ch.ChangeRecord] = []
+    while len(out) < MAX_LISTED and any(queues.values()):
+        for q in queues.values():
+            if q and len(out) < MAX_LISTED:
+                out.append(q.pop(0))
+    return out
+
+
+def _substance(store, r: ch.ChangeRecord) -> int:
+    """How much wording changed: the clause for an addition or removal, else the edits."""
     if r.kind != "modified":
-        return 400
+        return sum(len(t) for t in _texts(store, r))
     return sum(len(w["old"]) + len(w["new"]) for w in r.words if w["tag"] != "equal")
 
 
