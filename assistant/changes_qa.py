@@ -218,8 +218,8 @@ def answer_change_question(assistant: Assistant, question: str,
     ch.compute_changes(store)  # no-op when up to date
     tracked = _tracked_platforms(store)
     if not pids:
-        names = ", ".join(sorted(tracked.values())) or "none"
-        return Answer(f"Which platform do you mean? Older versions are tracked for: {names}.",
+        listed = ", ".join(sorted(tracked.values())) or "none"
+        return Answer(f"Which platform do you mean? Older versions are tracked for: {listed}.",
                       [], [], route="changes", abstained=True,
                       meta={"change_ids": [], "reason": "no platform"})
     names = assistant.platform_names()
