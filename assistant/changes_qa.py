@@ -20,6 +20,7 @@ from assistant.citations import verify
 from assistant.dates import DateRange, extract_dates, strip_dates
 from assistant.types import Answer, Citation, Filters, Hit
 from corpus import changes as ch
+from corpus.errors import NotFound
 from corpus.ids import platform_slug
 from corpus.text import normalise, sentence_spans
 
@@ -192,7 +193,7 @@ def _texts(store, rec: ch.ChangeRecord) -> list[str]:
     for rid in rec.old_ids + rec.new_ids:
         try:
             out.append(store.clause(rid).text)
-        except Exception:  # a record dropped from the store since: its summary still speaks
+        except NotFound:  # a record dropped from the store since: its summary still speaks
             out.append(rec.summary)
     return out
 

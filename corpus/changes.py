@@ -24,7 +24,7 @@ from typing import Any
 
 from corpus import ids
 from corpus.diff import Change, Clause, WordOp, diff_clauses, render_word_diff
-from corpus.errors import BadInput, NotFound
+from corpus.errors import BadInput, NotFound, StoreUnavailable
 from corpus.segment import display_text
 from corpus.store import Store
 from corpus.text import clean_markdown
@@ -312,7 +312,22 @@ def diff_versions(store: Store, version_a: str, version_b: str,
 
 def compute_changes(store: Store, categories: Categories | None = None,
                     document_id: str | None = None) -> ChangeStats:
-    """Bring the change records up to date with the stored versions (idempotent)."""
+    """Bring the change records up to date with the stored versions (idempotent).
+
+    On a read-only store the records already there are used as they are.
+    """
+    try:
+        return _compute(store, categories, document_id)
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc).replace(" ", "") or not _has_table(store):
+            raise StoreUnavailable(f"cannot write change records to {store.path} ({exc}); "
+                                   "run `policy-assistant ingest` once with write access"
+                                   ) from None
+        return ChangeStats()
+
+
+def _compute(store: Store, categories: Categories | None,
+             document_id: str | None) -> ChangeStats:
     ensure_schema(store)
     cats = categories or stored_categories(store)
     stats = ChangeStats()

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from corpus import changes as ch
-from corpus.errors import BadInput, NotFound
+from corpus.errors import BadInput, NotFound, StoreUnavailable
 from corpus.ingest import ingest
 from corpus.store import Store
 from tests.history_fixture import (
@@ -168,3 +168,25 @@ def test_edit_summary_leaves_out_renumbered_list_items():
     assert ch.describe_edit(ops) == "now says “Content” (was “Input”)"
     only_numbers = word_diff("77. You may share it.", "78. You may share it.")
     assert ch.describe_edit(only_numbers) == "now says “78.” (was “77.”)"
+
+
+def test_a_read_only_store_uses_the_records_it_has(store, tmp_path):
+    import sqlite3
+
+    copy = tmp_path / "copy.sqlite"
+    with sqlite3.connect(copy) as dst:
+        store.conn.backup(dst)
+        dst.execute("UPDATE change_pairs SET algorithm='old'")  # stale: would be recomputed
+    ro = Store.__new__(Store)
+    ro.path = copy
+    ro.conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    ro.conn.row_factory = sqlite3.Row
+    assert len(ch.changes_for(ro, "Videomeet")) == 7
+    # without change records a read-only store cannot answer: a clear error, not "no changes"
+    with sqlite3.connect(tmp_path / "bare.sqlite") as dst:
+        store.conn.backup(dst)
+        dst.execute("DROP TABLE changes")
+    ro.conn = sqlite3.connect(f"file:{tmp_path / 'bare.sqlite'}?mode=ro", uri=True)
+    ro.conn.row_factory = sqlite3.Row
+    with pytest.raises(StoreUnavailable, match="run `policy-assistant ingest` once"):
+        ch.changes_for(ro, "Videomeet")
