@@ -190,3 +190,24 @@ def test_a_read_only_store_uses_the_records_it_has(store, tmp_path):
     ro.conn.row_factory = sqlite3.Row
     with pytest.raises(StoreUnavailable, match="run `policy-assistant ingest` once"):
         ch.changes_for(ro, "Videomeet")
+
+
+def test_labels_name_the_kind_of_provision_and_relabelling_rewrites_summaries(tmp_path):
+    s = Store(tmp_path / "store.sqlite")
+    ingest(s, [FIXTURE_HISTORY])
+    with s.conn:  # the labels table as corpus.labels writes it
+        s.conn.execute("CREATE TABLE labels(record_id TEXT NOT NULL, slug TEXT NOT NULL, "
+                       "confidence REAL NOT NULL, severity TEXT NOT NULL, reason TEXT NOT NULL, "
+                       "PRIMARY KEY(record_id, slug))")
+        s.conn.executemany("INSERT INTO labels VALUES(?, ?, ?, '', '')", [
+            (USE_NEW, "ai-training", 0.9), (USE_NEW, "data-sharing", 0.3),
+            (TRIAL_7, "free-trial", 0.8)])
+    stats = ch.compute_changes(s)
+    assert stats.pairs_computed == 2
+    by = {(r.to_date, r.kind): r.summary for r in ch.changes_for(s, "Videomeet")}
+    assert by[(V2, "modified")].startswith(
+        "Modified (ai-training, data-sharing?) “2. Customer Content”: drops “only”")
+    assert by[(V3, "modified")] == ("Modified (free-trial) “4. Free Trial”: now says “7” "
+                                    "(was “30”)")
+    assert by[(V2, "added")].startswith("Added “2. Customer Content”")
+    assert ch.compute_changes(s).pairs_computed == 0
