@@ -369,7 +369,7 @@ def answer_dated_question(assistant: Assistant, question: str,
     dates = date_range if date_range is not None else extract_dates(question)
     if dates is None or not dates.as_of:
         return assistant.ask(question, platforms=platforms, mode=mode)
-    q = strip_dates(question, dates) or question
+    q = expand_abbreviations(strip_dates(question, dates) or question)
     filters = assistant.resolve_filters(question, platforms)
     filters = Filters(filters.platforms, filters.doc_types, dates.as_of)
     answer = assistant.ask(q, filters, mode=mode)
@@ -384,6 +384,20 @@ def answer_dated_question(assistant: Assistant, question: str,
                                for p, t, d in in_force]
     answer.route = "dated"
     return answer
+
+
+_ABBREVIATIONS = {"ai": "artificial intelligence", "ml": "machine learning",
+                  "tos": "terms of service"}
+
+
+def expand_abbreviations(question: str) -> str:
+    """``AI`` -> ``AI (artificial intelligence)``: older versions spell the words out, and
+    neither BM25 nor the embedding model links the two reliably."""
+    def repl(m: re.Match) -> str:
+        return f"{m.group(0)} ({_ABBREVIATIONS[m.group(0).lower()]})"
+
+    pattern = r"\b(?:" + "|".join(_ABBREVIATIONS) + r")\b"
+    return re.sub(pattern, repl, question, flags=re.I)
 
 
 def _versions_in_force(store, pids: tuple[str, ...], as_of: str) -> list[tuple[str, str, str]]:

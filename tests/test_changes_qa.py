@@ -180,3 +180,13 @@ def test_a_date_before_the_archive(a):
     assert ans.text.startswith("No tracked version of these documents was in force on "
                                "2020-12-31")
     assert ans.citations == []
+
+
+def test_abbreviations_are_spelled_out_for_retrieval(a):
+    from assistant.changes_qa import expand_abbreviations
+
+    assert expand_abbreviations("Can they use my content for AI?") == (
+        "Can they use my content for AI (artificial intelligence)?")
+    assert expand_abbreviations("Is it fair?") == "Is it fair?"  # 'ai' only as a word
+    ans = answer_dated_question(a, "Could Videomeet use my content for AI in September 2023?")
+    assert {c.record_id for c in ans.citations} & {USE_NEW, OPT_OUT}
