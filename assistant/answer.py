@@ -78,7 +78,10 @@ class DefaultAnswerer:
         for s, e in sentence_spans(hit.text):
             if e - s < 15:
                 continue
-            scored.append((self.sentence_score(q, hit.text[s:e]), s, e))
+            score = self.sentence_score(q, hit.text[s:e])
+            if e - s > 400:  # a table row or run-on list: a weaker quote than a sentence
+                score *= 0.8
+            scored.append((score, s, e))
         scored.sort(key=lambda x: (-x[0], x[1]))
         return scored
 

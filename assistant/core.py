@@ -246,7 +246,7 @@ class Assistant:
         if routed is not None:
             filters = routed
         timings: dict[str, float] = {}
-        hits = self.retrieve(q, filters, mode=mode, timings=timings)
+        hits = self.retrieve(self.query_text(q, filters), filters, mode=mode, timings=timings)
         assert self._answerer is not None and self._table is not None
         t = time.perf_counter()
         names = self.matcher.names
@@ -261,6 +261,14 @@ class Assistant:
         answer.meta.update({"platforms": list(filters.platforms),
                             "doc_types": list(filters.doc_types), "as_of": filters.as_of})
         return answer
+
+    def query_text(self, question: str, filters: Filters) -> str:
+        """The question without the platform names that became filters: every clause of a
+        platform names it, so the name only adds noise to both retrievers."""
+        from assistant.chat import strip_platforms
+
+        spans = [s for s in self.matcher.find_spans(question) if s[0] in filters.platforms]
+        return (strip_platforms(question, spans) or question) if spans else question
 
     def describe_search(self, f: Filters) -> str:
         assert self._table is not None
