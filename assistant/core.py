@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from assistant.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever
 from assistant.settings import Settings
 from assistant.types import Answer, Filters, Hit
 from corpus.errors import BadInput, IndexMissing
-from corpus.ingest import IngestSummary, ingest
+from corpus.ingest import IngestSummary, add_documents, ingest
+from corpus.models import Document
 from corpus.store import ClauseRow, Store
 
 MAX_QUESTION = 2000
@@ -55,6 +57,7 @@ class Assistant:
         self._table: ClauseTable | None = None
         self._lexical: LexicalIndex | None = None
         self._answerer: DefaultAnswerer | None = None
+        self._generator: Any = None  # GenerativeAnswerer when settings.llm_url is set
         self._matcher: PlatformMatcher | None = None
 
     # ---- parts, built on first use -------------------------------------------------------
@@ -83,14 +86,54 @@ class Assistant:
     def _load(self) -> None:
         if self._table is not None:
             return
-        rows = list(self.store.index_rows())
-        if not rows:
-            raise IndexMissing(f"no clauses in {self.settings.store_path}; build the index with "
-                               "`policy-assistant ingest PATH` (e.g. ../shared/policy-docs)")
+        cached = self._read_cache()
+        if cached is None:
+            rows = list(self.store.index_rows())
+            if not rows:
+                raise IndexMissing(
+                    f"no clauses in {self.settings.store_path}; build the index with "
+                    "`policy-assistant ingest PATH` (e.g. ../shared/policy-docs)")
+            texts = [r["embed_text"] for r in rows]
+            cached = (rows, LexicalIndex(rows and [r["record_id"] for r in rows], texts),
+                      idf_from_texts(texts))
+            self._write_cache(cached)
+        rows, self._lexical, idf = cached
         self._table = ClauseTable(rows)
-        texts = [r["embed_text"] for r in rows]
-        self._lexical = LexicalIndex(self._table.ids, texts)
-        self._answerer = DefaultAnswerer(idf_from_texts(texts), self._thresholds())
+        self._answerer = DefaultAnswerer(idf, self._thresholds())
+        self._generator = None
+
+    def _cache_path(self) -> Path:
+        key = self.store.fingerprint()
+        return self.settings.cache_dir / f"runtime-{key}.pickle"
+
+    def _read_cache(self) -> tuple | None:
+        """Rows, BM25 and idf as built for this exact corpus (rebuilt when it changes)."""
+        import pickle
+
+        path = self._cache_path()
+        if not path.exists():
+            return None
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)  # our own file, written below
+        except Exception:
+            return None
+
+    def _write_cache(self, value: tuple) -> None:
+        import os
+        import pickle
+
+        path = self._cache_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob("runtime-*.pickle"):
+                old.unlink(missing_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only data dir still works, just slower to start
 
     def _thresholds(self) -> Thresholds:
         if self.embedder.name.startswith("hash"):
@@ -103,21 +146,49 @@ class Assistant:
                on_embed_start: Any = None, on_embedded: Any = None,
                link_progress: Any = None) -> tuple[IngestSummary, SyncStats]:
         summary = ingest(self.store, paths, report, on_document, link_progress)
+        return summary, self._sync(on_embed_start, on_embedded)
+
+    def ingest_documents(self, docs: Iterable[Document], report: Any = None
+                         ) -> tuple[IngestSummary, SyncStats]:
+        """Ingest documents built in memory (an eval suite's own corpus)."""
+        return add_documents(self.store, docs, report), self._sync()
+
+    def _sync(self, on_embed_start: Any = None, on_embedded: Any = None) -> SyncStats:
         if hasattr(self.embedder, "set_threads"):
             import os
 
-            self.embedder.set_threads(os.cpu_count() or 1)  # type: ignore[attr-defined]
+            n = self.settings.ingest_threads or os.cpu_count() or 1
+            self.embedder.set_threads(n)  # type: ignore[attr-defined]
         stats = sync(self.store, self.embedder, self.chroma, on_embed_start, on_embedded)
         if hasattr(self.embedder, "set_threads"):
             self.embedder.set_threads(self.settings.threads)  # type: ignore[attr-defined]
         self._table = None
         self._matcher = None
-        return summary, stats
+        return stats
 
     def reindex(self) -> SyncStats:
         return sync(self.store, self.embedder, self.chroma)
 
     # ---- asking --------------------------------------------------------------------------
+
+    @property
+    def answerer(self) -> DefaultAnswerer:
+        self._load()
+        assert self._answerer is not None
+        return self._answerer
+
+    @property
+    def generator(self) -> Any:
+        """What writes the answers of ``ask``: the LLM answerer (with the default one as its
+        fallback) when ``settings.llm_url`` is set, else the default answerer."""
+        if not self.settings.llm_url:
+            return self.answerer
+        if self._generator is None:
+            from assistant.llm_answer import GenerativeAnswerer
+
+            self._generator = GenerativeAnswerer(self.settings.llm_url, self.settings.llm_model,
+                                                 self.answerer)
+        return self._generator
 
     def platform_names(self) -> dict[str, str]:
         return self.matcher.names
@@ -154,7 +225,7 @@ class Assistant:
         if dense is None and lexical is None:
             raise BadInput(f"unknown retrieval mode {mode!r} (hybrid, dense or lexical)")
         t = time.perf_counter()
-        nodes = HybridRetriever(dense, lexical, top_k=k).retrieve(bundle)
+        nodes = HybridRetriever(dense, lexical, top_k=k, timings=timings).retrieve(bundle)
         timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
         return to_hits(nodes, self._table)
 
@@ -164,13 +235,23 @@ class Assistant:
         q = clean_question(question)
         if filters is None:
             filters = self.resolve_filters(q, platforms)
+        from assistant.label_answers import label_route
+
+        self._load()
+        routed = label_route(self, q, filters)  # clause labels: prevalence or severity list
+        if isinstance(routed, Answer):
+            routed.timings = {"total_ms": (time.perf_counter() - t0) * 1000}
+            routed.focus = self.describe_search(filters)
+            return routed
+        if routed is not None:
+            filters = routed
         timings: dict[str, float] = {}
-        hits = self.retrieve(q, filters, mode=mode, timings=timings)
+        hits = self.retrieve(self.query_text(q, filters), filters, mode=mode, timings=timings)
         assert self._answerer is not None and self._table is not None
         t = time.perf_counter()
         names = self.matcher.names
         searched = self.describe_search(filters)
-        answer = self._answerer.answer(q, hits, searched,
+        answer = self.generator.answer(q, hits, searched,
                                        frozenset(names[p] for p in filters.platforms))
         timings["answer_ms"] = (time.perf_counter() - t) * 1000
         verify(answer, hits)
@@ -181,10 +262,72 @@ class Assistant:
                             "doc_types": list(filters.doc_types), "as_of": filters.as_of})
         return answer
 
+    def query_text(self, question: str, filters: Filters) -> str:
+        """The question without the platform names that became filters: every clause of a
+        platform names it, so the name only adds noise to both retrievers."""
+        from assistant.chat import strip_platforms
+
+        spans = [s for s in self.matcher.find_spans(question) if s[0] in filters.platforms]
+        return (strip_platforms(question, spans) or question) if spans else question
+
     def describe_search(self, f: Filters) -> str:
         assert self._table is not None
-        n = int(self._table.mask(f.platforms, f.doc_types, f.as_of).sum())
+        n = int(self._table.mask(f.platforms, f.doc_types, f.as_of, f.records).sum())
         return f"{f.describe(self.matcher.names)} ({n} clauses)"
+
+    # ---- conversation --------------------------------------------------------------------
+
+    def compare(self, topic: str, platforms: list[str], doc_types: list[str] | None = None,
+                as_of: str = "") -> Answer:
+        """The same topic for each platform (names or IDs), one row per platform."""
+        from assistant.compare import compare
+
+        t0 = time.perf_counter()
+        topic = clean_question(topic)
+        pids: list[str] = []
+        for p in platforms:
+            pid = self.matcher.resolve(p)
+            if pid not in pids:
+                pids.append(pid)
+        if not pids:
+            raise BadInput("name at least one platform to compare")
+        f = self.resolve_filters(topic, pids, doc_types, as_of)
+        answer = compare(self, topic, list(f.platforms), f.doc_types, as_of)
+        verify(answer, answer.evidence)
+        names = self.matcher.names
+        answer.focus = f"Comparing {' and '.join(names[p] for p in pids)} on: {topic}"
+        answer.timings = {"total_ms": (time.perf_counter() - t0) * 1000}
+        return answer
+
+    def chat(self, session: Any, message: str) -> Answer:
+        """One turn of a conversation; ``session`` (assistant.chat.Session) is updated."""
+        from assistant.chat import HELP_TEXT, Turn, describe, resolve
+
+        msg = clean_question(message)
+        self._load()
+        res = resolve(session, msg, self.matcher)
+        names = self.matcher.names
+        if res.route == "help":
+            answer = Answer(text=HELP_TEXT, citations=[], evidence=[], route="help")
+        elif res.route == "record":
+            answer = _record_answer(self.record(res.record_id))
+        else:
+            session.platforms, session.topic, session.question = (
+                res.platforms, res.topic, res.question)
+            session.mentioned = res.mentioned
+            f = Filters(tuple(res.platforms), tuple(session.doc_types))
+            if res.route == "compare":
+                answer = self.compare(res.topic, res.platforms, session.doc_types)
+            else:
+                answer = self.ask(res.question or res.topic, f)
+            answer.route = res.route
+            answer.focus = describe(res, names)
+        answer.meta.update({
+            "route": answer.route, "platforms": list(res.platforms), "topic": res.topic,
+            "kept_platforms": res.kept_platforms, "kept_topic": res.kept_topic})
+        session.turns.append(Turn(msg, answer.route, list(res.platforms), res.topic,
+                                  [c.record_id for c in answer.citations]))
+        return answer
 
     # ---- records -------------------------------------------------------------------------
 
@@ -202,3 +345,16 @@ class Assistant:
             raise NotFound(f"no record {rid!r}{hint}") from None
         notes = [dict(r) for r in self.store.annotations_for(rid)]
         return RecordView(clause, notes)
+
+
+def _record_answer(view: RecordView) -> Answer:
+    from assistant.types import Citation
+
+    c = view.clause
+    hit = Hit(c.record_id, c.platform, "", c.doc_type, c.document_id, c.section, c.text)
+    cite = Citation(c.record_id, c.platform, c.doc_type, c.section, c.text, 0, len(c.text), {}, 1)
+    where = f" ({c.section})" if c.section else ""
+    text = (f"{c.platform} — {c.doc_type}{where}, version of {c.version_date} [1]\n\n"
+            f"“{c.text}” {c.record_id}")
+    return Answer(text=text, citations=[cite], evidence=[hit], route="record",
+                  focus=f"Record {c.record_id}")

@@ -108,9 +108,11 @@ class ClauseTable:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def mask(self, platforms: tuple[str, ...], doc_types: tuple[str, ...], as_of: str
-             ) -> np.ndarray:
+    def mask(self, platforms: tuple[str, ...], doc_types: tuple[str, ...], as_of: str,
+             records: frozenset[str] | None = None) -> np.ndarray:
         m = np.ones(len(self.rows), dtype=bool)
+        if records is not None:
+            m &= np.isin(np.asarray(self.ids, dtype=object), list(records))
         if platforms:
             m &= np.isin(self.platform_id, list(platforms))
         if doc_types:

@@ -43,8 +43,16 @@ class PlatformMatcher:
 
     def find(self, text: str) -> list[str]:
         """Platform IDs named in ``text``, in order of mention."""
-        spans = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
         found: list[str] = []
+        for pid, _, _ in self.find_spans(text):
+            if pid not in found:
+                found.append(pid)
+        return found
+
+    def find_spans(self, text: str) -> list[tuple[str, int, int]]:
+        """(platform ID, start, end) of every mention in ``text``."""
+        spans = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+        found: list[tuple[str, int, int]] = []
         i = 0
         while i < len(spans):
             hit = None
@@ -61,8 +69,7 @@ class PlatformMatcher:
                 if pid:
                     hit = (pid, 1)
             if hit:
-                if hit[0] not in found:
-                    found.append(hit[0])
+                found.append((hit[0], spans[i][0], spans[i + hit[1] - 1][1]))
                 i += hit[1]
             else:
                 i += 1

@@ -9,6 +9,7 @@ that platform's clauses.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from llama_index.core.retrievers import BaseRetriever
@@ -22,6 +23,8 @@ from assistant.types import Filters, Hit
 
 RRF_K = 60
 DEPTH = 40  # candidates taken from each stage before fusion
+OVERFETCH = 3  # dense candidates asked of Chroma per candidate kept after the filters
+RECORD_OVERFETCH = 25  # the same when Filters.records restricts to a set of record IDs
 
 
 def chroma_where(f: Filters) -> dict[str, Any]:
@@ -37,6 +40,20 @@ def chroma_where(f: Filters) -> dict[str, Any]:
     else:
         where["current"] = 1
     return where
+
+
+def _allowed(table: ClauseTable, i: int, f: Filters, day: int) -> bool:
+    """Whether row i passes the filters (the same rules as ``ClauseTable.mask``)."""
+    if f.platforms and table.platform_id[i] not in f.platforms:
+        return False
+    if f.doc_types and table.doc_type[i] not in f.doc_types:
+        return False
+    if f.records is not None and table.ids[i] not in f.records:
+        return False
+    if day:
+        return bool(table.valid_from[i] <= day < table.valid_to[i]) and not any(
+            a <= day < b for a, b in table.gaps.get(i, ()))
+    return bool(table.current[i])
 
 
 def _node(table: ClauseTable, rid: str, **scores: Any) -> TextNode:
@@ -55,13 +72,25 @@ class DenseRetriever(BaseRetriever):
         vec = query_bundle.embedding
         if vec is None:
             vec = self.embedder.embed([query_bundle.query_str])[0].tolist()
+        # Chroma lists every match of a where clause before it searches, so a clause that
+        # matches most of the collection (current == 1) costs more than the search itself at
+        # scale (evals/bench_scale.py). Only the selective platform filter goes to Chroma; the
+        # rest (document type, current or dated version, a record set) is checked here on an
+        # over-fetched list, with the full filter as the fallback.
         f = self.filters
-        hits = self.chroma.query(vec, self.k, chroma_where(f))
-        # Chroma filters on one validity range; the table also knows the gaps within it
-        allowed = self.table.mask(f.platforms, f.doc_types, f.as_of) if f.as_of else None
+        day = _date_int(f.as_of) if f.as_of else 0
+        depth = min(len(self.table),
+                    self.k * (OVERFETCH if f.records is None else RECORD_OVERFETCH))
+        hits = self.chroma.query(vec, depth, {"platform_id": list(f.platforms)}
+                                 if f.platforms else None)
+        kept = [h for h in hits if h.record_id in self.table.pos
+                and _allowed(self.table, self.table.pos[h.record_id], f, day)]
+        if len(kept) < self.k and len(hits) == depth:
+            hits = self.chroma.query(vec, depth, chroma_where(f))
+            kept = [h for h in hits if h.record_id in self.table.pos
+                    and _allowed(self.table, self.table.pos[h.record_id], f, day)]
         return [NodeWithScore(node=_node(self.table, h.record_id), score=h.score)
-                for h in hits if h.record_id in self.table.pos
-                and (allowed is None or allowed[self.table.pos[h.record_id]])]
+                for h in kept[: self.k]]
 
 
 class LexicalRetriever(BaseRetriever):
@@ -72,7 +101,7 @@ class LexicalRetriever(BaseRetriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         f = self.filters
-        mask = self.table.mask(f.platforms, f.doc_types, f.as_of)
+        mask = self.table.mask(f.platforms, f.doc_types, f.as_of, f.records)
         found = self.lexical.search(query_bundle.query_str, self.k, mask)
         return [NodeWithScore(node=_node(self.table, self.table.ids[i]), score=s)
                 for i, s in found]
@@ -82,16 +111,20 @@ class HybridRetriever(BaseRetriever):
     """Reciprocal-rank fusion of a dense and a lexical retriever (either may be None)."""
 
     def __init__(self, dense: BaseRetriever | None, lexical: BaseRetriever | None,
-                 top_k: int = 10):
+                 top_k: int = 10, timings: dict[str, float] | None = None):
         super().__init__()
         self.dense, self.lexical, self.top_k = dense, lexical, top_k
+        self.timings = timings if timings is not None else {}
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         fused: dict[str, dict[str, Any]] = {}
         for stage, retriever in (("dense", self.dense), ("lexical", self.lexical)):
             if retriever is None:
                 continue
-            for rank, nws in enumerate(retriever.retrieve(query_bundle), 1):
+            t = time.perf_counter()
+            found = retriever.retrieve(query_bundle)
+            self.timings[f"{stage}_ms"] = (time.perf_counter() - t) * 1000
+            for rank, nws in enumerate(found, 1):
                 entry = fused.setdefault(nws.node.node_id, {"node": nws.node, "fused": 0.0})
                 entry[stage] = nws.score
                 entry[f"{stage}_rank"] = rank

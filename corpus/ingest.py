@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,6 +125,23 @@ def ingest(store: Store, paths: list[Path], report: Report | None = None,
     if relink and store.counts()["annotations"]:
         summary.linked_annotations = link_annotations(store, link_progress or (lambda x: x))
     summary.change_records = compute_changes(store).records  # only pairs not yet diffed
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def add_documents(store: Store, docs: Iterable[Document], report: Report | None = None,
+                  on_document: Callable | None = None) -> IngestSummary:
+    """Write in-memory documents (e.g. an eval suite's own corpus) like loaded ones."""
+    start = time.perf_counter()
+    summary = IngestSummary()
+
+    def _report(p: Problem) -> None:
+        summary.problems.append(p)
+        if report:
+            report(p)
+
+    for doc in docs:
+        _add(store, doc, summary, _report, on_document)
     summary.seconds = time.perf_counter() - start
     return summary
 

@@ -1,0 +1,185 @@
+"""Conversation: the platforms, document types and topic in focus carried from turn to turn,
+follow-up resolution without a generative model, and routing to ask / compare / record / help.
+
+Rules, in order:
+- a record ID ("show me coursera-1a2b-...") shows that record;
+- "help" / "what can you do" explains the assistant;
+- platforms named in the message replace those in focus; a pronoun ("they", "them", "both",
+  "their", "each") keeps the platforms in focus; a message naming no platform and no pronoun
+  keeps them too unless it asks across platforms ("which platforms", "any platform") or the
+  conversation is reset;
+- a message with no topic of its own ("and Spotify?") keeps the topic in focus; otherwise its
+  topic replaces it;
+- two or more platforms in focus, or "compare" / "versus" / "which of" / "difference", route to
+  a comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from assistant.answer import terms
+
+RECORD_ID = re.compile(r"\b([a-z0-9][a-z0-9-]{0,20}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}|"
+                       r"[A-Z]{2}-[A-Z]-\d{4,})\b")
+_PRONOUN = re.compile(r"\b(they|them|their|theirs|both|each|either|those|these platforms|"
+                      r"the same platforms)\b", re.I)
+_COMPARE = re.compile(r"\b(compare|comparison|versus|vs\.?|which of|difference|differ|"
+                      r"side by side)\b", re.I)
+_ALL = re.compile(r"\b(which platforms|any platform|all platforms|every platform|"
+                  r"in general|other platforms)\b", re.I)
+_HELP = re.compile(r"^\s*(help|\?|what can you do|how do i use (this|you)|what do you do)\W*$",
+                   re.I)
+_FILLER = re.compile(r"^\s*(and|also|but|so|ok|okay|what about|how about|and what about|"
+                     r"same for|same question for|now|then)\b[\s,]*", re.I)
+_FOLLOW_WORDS = frozenset(
+    "and about how what compare versus vs which both them they their each either those "
+    "difference differ side "
+    .split()
+)
+HELP_TEXT = (
+    "I answer questions about the terms of service, privacy policies and other policies of "
+    "online platforms, quoting the clauses and citing their record IDs.\n"
+    "- Ask: \"Can Coursera suspend my account without notice?\"\n"
+    "- Follow up: \"and Spotify?\" keeps the topic; \"which of them lets me appeal?\" keeps "
+    "the platforms.\n"
+    "- Compare: \"Compare Spotify, Zoom and Discord on data retention\".\n"
+    "- Look up a record: \"show me <record ID>\".\n"
+    "Every citation is a record you can open and check.")
+
+
+@dataclass
+class Turn:
+    message: str
+    route: str
+    platforms: list[str]
+    topic: str
+    cited: list[str]
+
+
+@dataclass
+class Session:
+    """Conversation state; serialises to JSON so a UI or a server can hold many of them."""
+
+    platforms: list[str] = field(default_factory=list)  # searched in the last turn
+    mentioned: list[str] = field(default_factory=list)  # discussed since the topic was set
+    doc_types: list[str] = field(default_factory=list)
+    topic: str = ""
+    question: str = ""  # the last full question, platform names removed
+    turns: list[Turn] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Session:
+        data = json.loads(text) if text else {}
+        turns = [Turn(**t) for t in data.pop("turns", [])]
+        return cls(**data, turns=turns)
+
+    def reset(self) -> None:
+        self.platforms, self.mentioned, self.doc_types = [], [], []
+        self.topic, self.question = "", ""
+        self.turns = []
+
+
+@dataclass
+class Resolution:
+    route: str  # ask | compare | record | help
+    platforms: list[str]
+    topic: str
+    question: str
+    record_id: str = ""
+    kept_platforms: bool = False
+    kept_topic: bool = False
+    mentioned: list[str] = field(default_factory=list)
+
+
+def strip_platforms(message: str, spans: list[tuple[str, int, int]]) -> str:
+    out, last = [], 0
+    for _, s, e in spans:
+        out.append(message[last:s])
+        last = e
+        if message[last:last + 2] in ("'s", "’s"):
+            last += 2
+    out.append(message[last:])
+    text = "".join(out)
+    for _ in range(3):
+        text = re.sub(r"(\b(and|or)\b|,|/|&)\s*(?=(\b(and|or)\b|,|/|&|\?|$|\s+(on|about)\b))",
+                      " ", text)
+        text = re.sub(r"\s+", " ", text)
+    return text.strip(" ,/")
+
+
+def topic_of(rest: str) -> str:
+    """The topic words of a message whose platform names are gone."""
+    t = _FILLER.sub("", rest).strip()
+    t = re.sub(r"^(can|could|does|do|did|is|are|will|would|may|might|should|has|have|what|how"
+               r"|when|where|which|who)\b\s*", "", t, flags=re.I)
+    t = re.sub(r"^(compare|comparison of|contrast)\b\s*", "", t, flags=re.I)
+    t = re.sub(r"^(of them|of these|of those|of the two|of the three)\b\s*", "", t, flags=re.I)
+    t = re.sub(r"^(on|about|regarding|for|in terms of|when it comes to)\b\s*", "", t,
+               flags=re.I)
+    t = re.sub(r"^(they|them|their|both|each|it|its)\b\s*", "", t, flags=re.I)
+    t = t.strip(" ?.!,")
+    t = re.sub(r"(\s+\b(on|at|in|for|with|by|from|of|about|under|to|and|or)\b)+$", "", t,
+               flags=re.I)
+    return t.strip(" ?.!,")
+
+
+def has_topic(rest: str) -> bool:
+    return any(w not in _FOLLOW_WORDS for w in terms(_FILLER.sub("", rest)))
+
+
+def resolve(session: Session, message: str, matcher: Any) -> Resolution:
+    m = RECORD_ID.search(message)
+    if m and (re.search(r"\b(show|open|record|display|look up|lookup)\b", message, re.I)
+              or message.strip() == m.group(1)):
+        return Resolution("record", session.platforms, session.topic, session.question,
+                          record_id=m.group(1))
+    if _HELP.match(message):
+        return Resolution("help", session.platforms, session.topic, session.question)
+    spans = matcher.find_spans(message)
+    named: list[str] = []
+    for pid, _, _ in spans:
+        if pid not in named:
+            named.append(pid)
+    rest = strip_platforms(message, spans)
+    kept_platforms = kept_topic = False
+    if named:
+        platforms = named
+    elif _ALL.search(message):
+        platforms = []
+    else:
+        platforms = list(session.platforms)
+        kept_platforms = bool(platforms)
+    if has_topic(rest):
+        topic, question = topic_of(rest), rest
+    else:
+        topic, question = session.topic, session.question
+        kept_topic = bool(topic)
+    if not topic:
+        topic, question = topic_of(rest) or rest, rest
+    route = "compare" if (len(platforms) >= 2 or (_COMPARE.search(message) and
+                                                   len(platforms) >= 2)) else "ask"
+    if _PRONOUN.search(message) and not named and (session.mentioned or session.platforms):
+        platforms, kept_platforms = list(session.mentioned or session.platforms), True
+        route = "compare" if len(platforms) >= 2 else "ask"
+    if named and kept_topic:
+        mentioned = list(dict.fromkeys(session.mentioned + named))  # "and Spotify?" adds
+    elif named or not platforms:
+        mentioned = list(platforms)
+    else:
+        mentioned = list(dict.fromkeys(session.mentioned + platforms))
+    return Resolution(route, platforms, topic, question, kept_platforms=kept_platforms,
+                      kept_topic=kept_topic, mentioned=mentioned)
+
+
+def describe(res: Resolution, names: dict[str, str]) -> str:
+    plats = " and ".join(names.get(p, p) for p in res.platforms) or "all platforms"
+    if res.route == "compare":
+        return f"Comparing {plats} on: {res.topic}"
+    return f"Searching {plats} for: {res.topic}"

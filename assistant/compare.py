@@ -1,0 +1,116 @@
+"""Side-by-side comparison: the same topic retrieved separately for each platform (balanced,
+not one global top-k), the best clause per platform, a table, and the differences the quotes
+support, each cited. A platform whose documents do not address the topic gets an explicit row."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from assistant.answer import _NEG, DefaultAnswerer
+from assistant.types import Answer, Citation, Filters, Hit
+
+PER_PLATFORM_K = 5
+
+
+@dataclass
+class Row:
+    platform: str
+    platform_id: str
+    document: str
+    quote: str
+    record_id: str
+    addressed: bool
+    searched: str  # documents searched, for the "not addressed" row
+    n: int = 0
+
+
+def compare(assistant: Any, topic: str, platform_ids: list[str],
+            doc_types: tuple[str, ...] = (), as_of: str = "") -> Answer:
+    answerer: DefaultAnswerer = assistant.answerer
+    names = assistant.platform_names()
+    rows: list[Row] = []
+    citations: list[Citation] = []
+    evidence: list[Hit] = []
+    for pid in platform_ids:
+        f = Filters((pid,), doc_types, as_of)
+        hits = assistant.retrieve(topic, f, k=PER_PLATFORM_K)
+        evidence += hits
+        docs = sorted({d["doc_type"] for d in assistant.store.documents(pid)
+                       if not doc_types or d["doc_type"] in doc_types})
+        searched = ", ".join(docs) or "no documents"
+        best = _best(answerer, topic, hits, names[pid])
+        if best is None:
+            rows.append(Row(names[pid], pid, "", "", "", False, searched))
+            continue
+        hit, s, e = best
+        n = len(citations) + 1
+        citations.append(Citation(hit.record_id, hit.platform, hit.doc_type, hit.section,
+                                  hit.text[s:e], s, e, hit.scores(), n))
+        rows.append(Row(hit.platform, pid, hit.doc_type, hit.text[s:e], hit.record_id, True,
+                        searched, n))
+    text = render_table(rows) + "\n\n" + differences(rows)
+    return Answer(text=text, citations=citations, evidence=evidence, route="compare",
+                  meta={"table": [asdict(r) for r in rows], "topic": topic,
+                        "platforms": platform_ids})
+
+
+def _best(answerer: DefaultAnswerer, topic: str, hits: list[Hit], platform_name: str
+          ) -> tuple[Hit, int, int] | None:
+    """The platform's best clause and key sentence, or None when the evidence is weak."""
+    drop = frozenset(w.lower() for w in platform_name.split())
+    best: tuple[float, Hit, int, int] | None = None
+    for rank, hit in enumerate(hits):
+        sents = answerer.best_sentences(topic, hit, drop)
+        if sents:
+            cov, s, e = sents[0]
+            score = cov - 0.03 * rank
+            if best is None or score > best[0]:
+                best = (score, hit, s, e)
+    if best is None:
+        return None
+    t = answerer.thresholds
+    top_dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
+    if top_dense < t.dense and best[0] + 0.03 * hits.index(best[1]) < t.coverage:
+        return None
+    return best[1], best[2], best[3]
+
+
+def _cell(text: str, limit: int = 220) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_table(rows: list[Row]) -> str:
+    out = ["| Platform | Document | What the clause says | Record ID |",
+           "|---|---|---|---|"]
+    for r in rows:
+        if r.addressed:
+            out.append(f"| {_cell(r.platform)} | {_cell(r.document)} | “{_cell(r.quote)}” [{r.n}]"
+                       f" | {r.record_id} |")
+        else:
+            out.append(f"| {_cell(r.platform)} | — | not addressed in {_cell(r.searched)} | — |")
+    return "\n".join(out)
+
+
+def differences(rows: list[Row]) -> str:
+    """What the quotes support: which platforms state the provision, which state it in the
+    negative (a prohibition or a 'does not'), and which do not address it."""
+    said = [r for r in rows if r.addressed]
+    positive = [r for r in said if not _NEG.search(r.quote)]
+    negative = [r for r in said if _NEG.search(r.quote)]
+    silent = [r for r in rows if not r.addressed]
+    parts = []
+    if positive and negative:
+        parts.append("The platforms differ: " + _list(positive) + " state it affirmatively, while "
+                     + _list(negative) + " word it as a restriction or denial.")
+    elif said:
+        parts.append("All platforms that address it word it the same way: " + _list(said) + ".")
+    if silent:
+        parts.append("Not addressed in the documents of "
+                     + ", ".join(r.platform for r in silent) + ".")
+    return " ".join(parts) if parts else "No platform's documents address this."
+
+
+def _list(rows: list[Row]) -> str:
+    return ", ".join(f"{r.platform} ({r.document}) [{r.n}]" for r in rows)

@@ -1,0 +1,101 @@
+"""Suite files: one JSON object per line, each a case of one type.
+
+Types and their fields (``id`` and ``type`` always; ``note`` optional):
+
+- ``question``: ``question``; ``expected`` record IDs that answer it; optional ``quote`` (text a
+  correct clause holds, or a list of such texts: a cited record holding one counts as correct)
+  and ``platforms`` (names the user picked; empty: the platforms the question names, as a user
+  asks).
+- ``abstain``: ``question`` the documents do not answer; the assistant must say so.
+- ``record``: ``record_id`` to look up; ``expect_text`` it holds, or ``expect_error``.
+- ``bad_input``: ``question`` (and/or ``platforms``, ``record_id``) that must be refused with
+  ``expect_error`` (``BadInput`` or ``NotFound``), never a crash.
+- ``conversation``: ``turns`` of ``{message, expect_focus: [platform names], expected: [IDs],
+  expect_route, expect_abstain}``.
+- ``comparison``: ``question`` (the topic), ``platforms``; ``expect_platforms`` (rows),
+  ``expect_not_addressed`` (rows that must say the documents are silent), ``expected`` IDs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corpus.errors import BadInput
+
+TYPES = ("question", "abstain", "record", "bad_input", "conversation", "comparison")
+
+
+@dataclass
+class Case:
+    id: str
+    type: str
+    question: str = ""
+    platforms: list[str] = field(default_factory=list)
+    expected: list[str] = field(default_factory=list)
+    quote: str | list[str] = ""  # one quote or several (any one counts)
+    record_id: str = ""
+    expect_text: str = ""
+    expect_error: str = ""
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    expect_platforms: list[str] = field(default_factory=list)
+    expect_not_addressed: list[str] = field(default_factory=list)
+    note: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def answerable(self) -> bool:
+        return self.type == "question" and bool(self.expected or self.quote)
+
+
+_FIELDS = set(Case.__dataclass_fields__)
+
+
+def parse_case(obj: Any, where: str) -> Case:
+    if not isinstance(obj, dict):
+        raise BadInput(f"{where}: a case must be a JSON object")
+    unknown = set(obj) - _FIELDS
+    if unknown:
+        raise BadInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    if not obj.get("id") or obj.get("type") not in TYPES:
+        raise BadInput(f"{where}: needs an id and a type ({', '.join(TYPES)})")
+    case = Case(**obj)
+    if case.type in ("question", "abstain") and not case.question.strip():
+        raise BadInput(f"{where}: case {case.id} has no question")
+    if case.type == "question" and not (case.expected or case.quote):
+        raise BadInput(f"{where}: case {case.id} expects nothing (give expected or quote)")
+    if case.type == "conversation" and not all(isinstance(t, dict) and t.get("message")
+                                               for t in case.turns or [None]):
+        raise BadInput(f"{where}: case {case.id} needs turns with a message each")
+    if case.type == "comparison" and not case.platforms:
+        raise BadInput(f"{where}: case {case.id} names no platforms to compare")
+    if case.type == "bad_input" and not case.expect_error:
+        raise BadInput(f"{where}: case {case.id} needs expect_error")
+    return case
+
+
+def load_cases(path: Path | str) -> list[Case]:
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: cannot be read ({exc})") from None
+    cases: list[Case] = []
+    seen: set[str] = set()
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"{path}:{n}: not JSON ({exc.msg})") from None
+        case = parse_case(obj, f"{path}:{n}")
+        if case.id in seen:
+            raise BadInput(f"{path}:{n}: duplicate case id {case.id}")
+        seen.add(case.id)
+        cases.append(case)
+    if not cases:
+        raise BadInput(f"{path}: holds no cases")
+    return cases
