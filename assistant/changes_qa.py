@@ -40,9 +40,10 @@ _CHANGE = re.compile(
     r"|\bchanges? (?:to|in|of)\b"
     r"|\b(?:changed|updated|revised|amended|modified)\b.*\b(?:terms|polic(?:y|ies)|clauses?"
     r"|agreement|guidelines|wording|provisions?|section)\b"
-    r"|\b(?:used to|no longer|any ?more|still)\b"
+    r"|\bused to\b"
     r"|\b(?:previous|earlier|older|old|prior|past) (?:version|terms|polic(?:y|ies)|wording)\b"
     r"|\b(?:history|timeline) of\b|\bwhen did\b.*\bchange\b|\bwhat'?s new\b", re.I)
+_STILL = re.compile(r"\b(?:still|no longer|any ?more)\b", re.I)
 # words that say "change" and nothing about the topic
 _CHANGE_WORDS = frozenset(re.findall(r"\w+", """change changed changes changing update updated
 updates revise revised
@@ -65,7 +66,11 @@ def is_change_question(question: str) -> bool:
     q = question.strip()
     if re.search(r"\bhow (?:do|can|could|would) (?:i|we|you)\b.*\bchange\b", q, re.I):
         return False  # "How do I change my email address?"
-    return bool(_CHANGE.search(q))
+    if _CHANGE.search(q):
+        return True
+    # "still" / "no longer" ask about change only beside a date ("still ... since 2022");
+    # alone they are ordinary ("Can Spotify still use my data after I delete my account?")
+    return bool(_STILL.search(q)) and extract_dates(q) is not None
 
 
 @dataclass
