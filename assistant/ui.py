@@ -65,8 +65,8 @@ tr.pa-silent td {color: var(--body-text-color-subdued);}
 
 PREFERRED_EXAMPLES = ["Spotify", "Coursera", "Zoom", "Discord", "Streamly", "Learnify",
                       "Chatterbox"]
-STREAM_STEPS = 6  # a finished answer is revealed in this many steps
-STREAM_PAUSE = 0.03
+STREAM_STEPS = 4  # a finished answer is revealed in this many steps
+STREAM_PAUSE = 0.02
 
 
 def _examples(names: list[str]) -> list[str]:
@@ -163,7 +163,10 @@ class WebUI:
             return
         with self.lock:
             cards = H.citation_cards(answer, self._lookup)
-        focus = H.focus_line(answer.focus)
+        focus_text = answer.focus
+        if doc_types and answer.route in ("ask", "compare") and doc_types[0] not in focus_text:
+            focus_text += f" (in {', '.join(doc_types)} only)"
+        focus = H.focus_line(focus_text)
         if answer.route in ("ask", "help", "record"):
             words = re.split(r"(\s+)", answer.text)
             step = max(1, len(words) // STREAM_STEPS)
@@ -323,7 +326,7 @@ def theme() -> Any:
 
 
 def build_app(assistant: Any, examples: list[str] | None = None,
-              concurrency: int = 4) -> gr.Blocks:
+              concurrency: int = 16) -> gr.Blocks:
     demo = WebUI(assistant, examples).build()
     demo.queue(default_concurrency_limit=concurrency, max_size=256)
     return demo

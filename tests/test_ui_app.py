@@ -82,6 +82,16 @@ def test_platform_filter_sets_the_focus(web):
     assert 'data-record="learnify-1aft-akcp-a4tx"' in cards
 
 
+def test_document_type_filter(web):
+    q = "Does Streamly sell my personal data?"
+    _, _, _, focus, cards, _ = _last(web.respond(q, web.new_state(), [], ["Privacy Policy"]))
+    assert focus == ('<div class="pa-focus">Searching Streamly for: sell my personal data '
+                     "(in Privacy Policy only)</div>")
+    assert 'data-record="streamly-656s-bg1z-qwqs"' in cards
+    _, _, _, _, cards, _ = _last(web.respond(q, web.new_state(), [], ["Terms of Service"]))
+    assert cards == '<div class="pa-cards pa-empty">No citations for this answer.</div>'
+
+
 def test_sessions_do_not_share_state(web):
     a, b = web.new_state(), web.new_state()
     _, _, a, *_ = _last(web.respond("Does Streamly sell my personal data?", a, [], []))

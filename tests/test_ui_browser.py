@@ -46,7 +46,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> Iterator[str]:
+def served(tmp_path_factory) -> Iterator[tuple[str, object]]:
     from assistant.ui import build_app, launch
 
     root = tmp_path_factory.mktemp("ui")
@@ -58,9 +58,14 @@ def app_url(tmp_path_factory) -> Iterator[str]:
     port = _free_port()
     launch(demo, host="127.0.0.1", port=port, block=False, quiet=True)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", assistant
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(served) -> str:
+    return served[0]
 
 
 @pytest.fixture(scope="module")
@@ -274,6 +279,36 @@ def test_sessions_are_separate_and_answer_together(browser, app_url):
     finally:
         for pg in pages:
             pg.close()
+
+
+def test_login_when_credentials_are_given(browser, served):
+    from assistant.ui import build_app, launch
+
+    demo = build_app(served[1])
+    port = _free_port()
+    launch(demo, host="127.0.0.1", port=port, auth=[("alice", "s3cret")], block=False,
+           quiet=True)
+    context = browser.new_context()
+    try:
+        p = context.new_page()
+        p.set_default_timeout(TIMEOUT)
+        url = f"http://127.0.0.1:{port}"
+        assert p.request.get(url + "/config").status == 401
+        p.goto(url)
+        p.wait_for_selector("input[type=password]")
+        assert p.locator("#pa-input").count() == 0
+        p.locator("input[type=text]").first.fill("alice")
+        p.fill("input[type=password]", "wrong")
+        p.get_by_role("button", name="Login").click()
+        p.wait_for_selector("text=Incorrect Credentials")
+        assert p.locator("#pa-input").count() == 0
+        p.locator("input[type=text]").first.fill("alice")  # the form clears it
+        p.fill("input[type=password]", "s3cret")
+        p.get_by_role("button", name="Login").click()
+        p.wait_for_selector("#pa-input textarea")
+    finally:
+        context.close()
+        demo.close()
 
 
 def test_screenshots_are_kept():
