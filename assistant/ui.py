@@ -50,7 +50,7 @@ CSS = """
 .pa-n {font-weight: 700;}
 button.pa-rec {font-family: var(--font-mono); font-size: 0.85em; border: 1px solid
   var(--color-accent); border-radius: 4px; padding: 0 4px; color: var(--color-accent);
-  background: transparent; cursor: pointer;}
+  background: transparent; cursor: pointer; white-space: nowrap;}
 .pa-section {font-size: 0.85em; color: var(--body-text-color-subdued); margin: 4px 0;}
 blockquote.pa-clause {margin: 6px 0; padding-left: 10px; border-left: 3px solid
   var(--border-color-accent); white-space: normal;}
