@@ -306,8 +306,9 @@ class WebUI:
                         api_name="ask" if trigger == send.click else False)
             f_plat.input(self.set_focus, [state, f_plat], state, api_name=False)
             chat.select(self.select_message, state, sources, api_name=False)
-            reset.click(self.reset, None, [chat, msg, state, focus, sources, f_plat, f_docs],
-                        api_name="reset")
+            reset_out = [chat, msg, state, focus, sources, f_plat, f_docs]
+            reset.click(self.reset, None, reset_out, api_name="reset")
+            chat.clear(self.reset, None, reset_out, api_name=False)  # the chat's own bin icon
             nav = [tabs, r_id, r_page]
             for html in (sources, c_table, r_page):
                 html.click(self.click_record, None, nav, api_name=False)

@@ -124,3 +124,14 @@ def test_compare_table_and_exports(web):
 def test_compare_without_platforms_is_a_message(web):
     focus, table, *_ = web.run_compare([], "arbitration", "")
     assert table == '<div class="pa-error">name at least one platform to compare</div>'
+
+
+def test_answers_are_revealed_step_by_step(web):
+    steps = list(web.respond("Can Streamly terminate my account without notice?",
+                             web.new_state(), [], []))
+    shown = [s[0][-1]["content"] for s in steps]
+    assert shown[0] == "Searching…"
+    assert 3 <= len(steps) <= 2 + 4 + 1
+    middle = shown[1:-1]
+    assert all(len(a) < len(b) for a, b in zip(middle, middle[1:], strict=False))
+    assert shown[-1].startswith("Yes — according to Streamly&#x27;s Terms of Service [1].")

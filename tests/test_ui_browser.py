@@ -188,6 +188,13 @@ def test_reset_clears_the_conversation(page):
     page.ask("Can I appeal?")  # no platform in focus any more
     assert page.focus() == "Searching all platforms for: I appeal"
     assert page.cited() == ["streamly-5czy-ghj4-ejj1", "chatterbox-57a9-rcx2-04yn"]
+    # the chat's own clear icon resets the conversation too
+    page.ask("Does Streamly sell my personal data?")
+    page.page.locator("#pa-chat button[aria-label='Clear']").click()
+    page.page.wait_for_function("() => !document.querySelector('#pa-chat .message-row')")
+    page.ask("Can I appeal?")
+    assert page.focus() == "Searching all platforms for: I appeal"
+    assert page.page.locator("#pa-chat .message-row").count() == 2
 
 
 def test_compare_tab_table_record_ids_and_exports(page, tmp_path):
