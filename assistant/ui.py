@@ -148,7 +148,7 @@ class WebUI:
         msgs = state["messages"]
         msgs.append({"role": "user", "content": H.text_block(message)})
         msgs.append({"role": "assistant", "content": "Searching…"})
-        yield msgs, "", state, gr.skip(), gr.skip(), gr.skip()
+        yield list(msgs), "", state, gr.skip(), gr.skip(), gr.skip()
         try:
             answer = self.answer(state, message, platforms, doc_types)
         except PolicyAssistantError as exc:
@@ -172,7 +172,7 @@ class WebUI:
             step = max(1, len(words) // STREAM_STEPS)
             for i in range(step, len(words), step):
                 msgs[-1] = {"role": "assistant", "content": H.text_block("".join(words[:i]))}
-                yield msgs, "", state, focus, gr.skip(), gr.skip()
+                yield list(msgs), "", state, focus, gr.skip(), gr.skip()
                 time.sleep(STREAM_PAUSE)
         msgs[-1] = {"role": "assistant", "content": H.answer_bubble(answer)}
         state["cards"][str(len(msgs) - 1)] = cards
