@@ -244,8 +244,8 @@ class WebUI:
         counts = self.a.store.counts()
         with gr.Blocks(title="Policy assistant", analytics_enabled=False) as demo:
             gr.HTML(f"<h2>Policy assistant</h2><p>Cited answers from "
-                    f"{H.e(counts.get('clauses', 0))} clauses of "
-                    f"{H.e(counts.get('platforms', len(self.names)))} platforms' terms and "
+                    f"{counts.get('clauses', 0):,} clauses of "
+                    f"{counts.get('platforms', len(self.names)):,} platforms' terms and "
                     "policies. Every claim cites a record ID you can open.</p>",
                     js_on_load=None)
             state = gr.State(self.new_state())
