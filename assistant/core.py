@@ -18,6 +18,7 @@ from assistant.index import ClauseTable, SyncStats, sync
 from assistant.lexical import LexicalIndex
 from assistant.platforms import PlatformMatcher
 from assistant.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, to_hits
+from assistant.scoped import ScopedVectors
 from assistant.settings import Settings
 from assistant.types import Answer, Filters, Hit
 from corpus.errors import BadInput, IndexMissing
@@ -54,6 +55,7 @@ class Assistant:
         self.store = store or Store(settings.store_path)
         self._embedder = embedder
         self._chroma = chroma
+        self._scoped: ScopedVectors | None = None
         self._table: ClauseTable | None = None
         self._lexical: LexicalIndex | None = None
         self._answerer: DefaultAnswerer | None = None
@@ -205,6 +207,13 @@ class Assistant:
                                + ", ".join(sorted(known_types)))
         return Filters(tuple(pids), tuple(doc_types or ()), as_of)
 
+    def _scoped_vectors(self) -> ScopedVectors:
+        """Exact search inside platform scopes (vectors from SQLite), rebuilt with the table."""
+        if self._scoped is None or self._scoped.table is not self._table:
+            assert self._table is not None
+            self._scoped = ScopedVectors(self.store, self.embedder.name, self._table)
+        return self._scoped
+
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 10,
                  mode: str = "hybrid", timings: dict[str, float] | None = None) -> list[Hit]:
         self._load()
@@ -219,7 +228,8 @@ class Assistant:
             t = time.perf_counter()
             bundle.embedding = self.embedder.embed([question])[0].tolist()
             timings["embed_ms"] = (time.perf_counter() - t) * 1000
-            dense = DenseRetriever(self.chroma, self.embedder, self._table, filters)
+            dense = DenseRetriever(self.chroma, self.embedder, self._table, filters,
+                                   scoped=self._scoped_vectors())
         if mode in ("hybrid", "lexical"):
             lexical = LexicalRetriever(self._lexical, self._table, filters)
         if dense is None and lexical is None:

@@ -19,6 +19,7 @@ from assistant.chroma_store import ChromaIndex
 from assistant.embedder import Embedder
 from assistant.index import ClauseTable, _date_int
 from assistant.lexical import LexicalIndex
+from assistant.scoped import ScopedVectors
 from assistant.types import Filters, Hit
 
 RRF_K = 60
@@ -63,10 +64,11 @@ def _node(table: ClauseTable, rid: str, **scores: Any) -> TextNode:
 
 class DenseRetriever(BaseRetriever):
     def __init__(self, chroma: ChromaIndex, embedder: Embedder, table: ClauseTable,
-                 filters: Filters, k: int = DEPTH):
+                 filters: Filters, k: int = DEPTH, scoped: ScopedVectors | None = None):
         super().__init__()
         self.chroma, self.embedder, self.table, self.filters, self.k = (
             chroma, embedder, table, filters, k)
+        self.scoped = scoped
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         vec = query_bundle.embedding
@@ -76,9 +78,15 @@ class DenseRetriever(BaseRetriever):
         # matches most of the collection (current == 1) costs more than the search itself at
         # scale (evals/bench_scale.py). Only the selective platform filter goes to Chroma; the
         # rest (document type, current or dated version, a record set) is checked here on an
-        # over-fetched list, with the full filter as the fallback.
+        # over-fetched list, with the full filter as the fallback. Platform-scoped queries go
+        # to ``scoped`` when given (exact search; see assistant/scoped.py).
         f = self.filters
         day = _date_int(f.as_of) if f.as_of else 0
+        if f.platforms and self.scoped is not None:  # exact, over the platforms' vectors
+            ranked = [(i, s) for i, s in self.scoped.search(vec, f.platforms)
+                      if _allowed(self.table, i, f, day)]
+            return [NodeWithScore(node=_node(self.table, self.table.ids[i]), score=s)
+                    for i, s in ranked[: self.k]]
         depth = min(len(self.table),
                     self.k * (OVERFETCH if f.records is None else RECORD_OVERFETCH))
         hits = self.chroma.query(vec, depth, {"platform_id": list(f.platforms)}

@@ -167,7 +167,12 @@ QUESTIONS = [
     "Can Chatterbox remove my posts?",
     "Will Chatterbox use my posts to train AI?",
     "Do I have to go to arbitration with Streamly?",
+    # no platform named: the dense stage asks the vector store (platform-scoped questions are
+    # answered by exact search over the platform's vectors)
+    "Can the service close my account without notice?",
+    "Is my data sold to advertisers?",
 ]
+TERMINATION = "streamly-bf7b-32gp-7whs"  # "Streamly may suspend or terminate your account..."
 
 
 @pytest.mark.server
@@ -184,8 +189,7 @@ def test_assistant_over_server_gives_the_same_answers(tmp_path, chroma_server):
         cited_e = [c.record_id for c in embedded.ask(q).citations]
         cited_s = [c.record_id for c in served.ask(q).citations]
         assert cited_s == cited_e, q
-    assert [c.record_id for c in served.ask(QUESTIONS[0]).citations][0] == (
-        "streamly-bf7b-32gp-7whs")
+    assert TERMINATION in {c.record_id for c in served.ask(QUESTIONS[0]).citations}
 
 
 @pytest.mark.server
@@ -234,8 +238,7 @@ def test_server_dying_mid_sync_then_rerun_completes_without_duplicates(tmp_path,
         assert stats.added == len(wanted) - kept
         assert again.chroma.count() == len(wanted)
         assert set(again.chroma.ids()) == wanted
-        assert [c.record_id for c in again.ask(QUESTIONS[0]).citations][0] == (
-            "streamly-bf7b-32gp-7whs")
+        assert TERMINATION in {c.record_id for c in again.ask(QUESTIONS[0]).citations}
     finally:
         srv.stop()
 
@@ -254,17 +257,52 @@ def _iso(day: int) -> str:
     # (3 x k) misses it, so the retriever falls back to filtering inside Chroma
     ({"as_of": "2018-06-01"}, 1, VECTORS["d"], ["c"]),
 ])
-def test_dense_retriever_filters_over_the_store(index, filters, k, q, want):
+@pytest.mark.parametrize("exact_in_scope", [False, True])
+def test_dense_retriever_filters_over_the_store(index, filters, k, q, want, exact_in_scope):
     from llama_index.core.schema import QueryBundle
 
     from assistant.index import ClauseTable
     from assistant.retrieve import DenseRetriever
+    from assistant.scoped import ScopedVectors
     from assistant.types import Filters
 
     rows = [{"record_id": rid, "text": f"clause {rid}", "platform_id": m["platform_id"],
-             "doc_type": m["doc_type"], "current": bool(m["current"]),
+             "doc_type": m["doc_type"], "current": bool(m["current"]), "embed_key": rid,
              "valid_from": _iso(m["valid_from"]), "valid_to": _iso(m["valid_to"])}
             for rid, m in META.items()]
-    retriever = DenseRetriever(index, None, ClauseTable(rows), Filters(**filters), k=k)
+    table = ClauseTable(rows)
+    scoped = ScopedVectors(VectorRows(), "m", table) if exact_in_scope else None
+    retriever = DenseRetriever(index, None, table, Filters(**filters), k=k, scoped=scoped)
     got = retriever.retrieve(QueryBundle("q", embedding=list(q)))
     assert [n.node.node_id for n in got] == want
+    if exact_in_scope and filters.get("platforms"):
+        assert [round(n.score, 3) for n in got] == [1.0]  # a, exact cosine
+
+
+class VectorRows:
+    """The store's ``embeddings`` lookup over the hand-written vectors."""
+
+    def embeddings(self, model, keys):
+        import numpy as np
+
+        return {k: np.array(VECTORS[k], dtype=np.float32).tobytes() for k in keys}
+
+
+@pytest.mark.server
+def test_cli_takes_the_server_from_the_environment(tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+    from assistant.embedder import make_embedder
+
+    with ChromaServer(tmp_path / "db") as srv:
+        monkeypatch.setenv("POLICY_ASSISTANT_CHROMA_URL", srv.url)
+        data = tmp_path / "data"
+        base = ["--data-dir", str(data), "--embedder", "hash"]
+        assert main(base + ["ingest", "--quiet", *map(str, FIXTURE_SOURCES)]) == 0
+        assert main(base + ["ask", "Can Streamly close my account?"]) == 0
+        assert TERMINATION in capsys.readouterr().out
+        assert not (data / "chroma").exists()  # nothing went to an embedded store
+        served = ChromaIndex(url=srv.url, model=make_embedder("hash").name)
+        assert TERMINATION in served.ids()
+        from corpus.store import Store
+
+        assert served.count() == len(list(Store(data / "store.sqlite").index_rows())) > 8
