@@ -114,6 +114,13 @@ ABSTAIN = [
  ("abstain-world-cup", "Who won the 2022 football World Cup?"),
  ("abstain-weather", "What will the weather be in Paris tomorrow?"),
  ("abstain-calories", "How many calories are in a Big Mac?"),
+ ("abstain-tinder-file-size", "What is the maximum photo file size in megabytes on Tinder?"),
+ ("abstain-netflix-senior", "Does Netflix offer a pensioner discount?"),
+ ("abstain-zoom-paypal", "Can I pay for Zoom with PayPal?"),
+ ("abstain-signal-loyalty", "Does Signal have a loyalty rewards programme?"),
+ ("abstain-github-tshirt", "Does GitHub send free t-shirts to contributors?"),
+ ("abstain-spotify-karaoke", "Does Spotify have a karaoke mode with a scoring system?"),
+ ("abstain-unknown-platform", "Can Friendster delete my account without notice?"),
 ]
 RECORDS = [
  ("record-seed", "CA-P-012894", "You agree not to engage in any of the following prohibited activities", ""),

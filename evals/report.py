@@ -128,11 +128,14 @@ def plots(report: dict[str, Any], out: Path) -> dict[str, Path]:
     if stages:
         fig, axes = plt.subplots(1, len(stages), figsize=(4 * len(stages), 3.5), squeeze=False)
         for ax, stage in zip(axes[0], stages, strict=True):
+            every = sorted(t[stage] for ts in latency.values() for t in ts if stage in t)
+            top = every[min(len(every) - 1, int(0.99 * len(every)))] or 1.0
+            bins = [top * i / 30 for i in range(31)]  # shared bins up to the 99th percentile
             for mode, ts in latency.items():
-                vals = [t[stage] for t in ts if stage in t]
+                vals = [min(t[stage], top) for t in ts if stage in t]
                 if vals:
-                    ax.hist(vals, bins=30, alpha=0.5, label=mode)
-            ax.set_title(stage.replace("_ms", "") + " (ms)")
+                    ax.hist(vals, bins=bins, alpha=0.5, label=mode)
+            ax.set_title(stage.replace("_ms", "") + " (ms; last bin: >= p99)")
             ax.set_xlabel("ms")
             ax.legend(fontsize=8)
         fig.suptitle("latency per stage")
