@@ -62,7 +62,7 @@ Q = [  # id, question, expected IDs (hand-checked), note
  ("whatsapp-e2e", "Are my WhatsApp messages end-to-end encrypted?", ["whatsapp-66ba-4wkn-a571", "whatsapp-274q-ek90-rerk", "whatsapp-4f7p-rx0w-g0z9", "whatsapp-vv33-2qeq-y632", "whatsapp-zyxj-v598-065e", "whatsapp-11ee-hrd7-myks"]),
  ("steam-sell-account", "Can I sell my Steam account?", ["steam-5pky-q08w-x00a"]),
  ("steam-age", "What is the minimum age for a Steam account?", ["steam-c9hv-mhfw-zek3"]),
- ("chatgpt-business-training", "Does ChatGPT use my business data to train its models?", ["chatgpt-0fh3-pd93-thef", "chatgpt-1y2h-jesb-g09d", "chatgpt-0855-c8xk-va55"]),
+ ("chatgpt-business-training", "Does ChatGPT use my business data to train its models?", ["chatgpt-0fh3-pd93-thef", "chatgpt-1y2h-jesb-g09d", "chatgpt-0855-c8xk-va55", "chatgpt-3kbj-7d0j-z150", "chatgpt-39sc-q6rd-vf84"]),
  ("proton-decrypt", "Can Proton decrypt my end-to-end encrypted emails for the authorities?", ["proton-mail-fs14-tstw-37wk"]),
  ("nordvpn-logs", "Does NordVPN keep logs of my online activity?", ["nordvpn-0fhq-4188-p4fv", "nordvpn-df3v-jcf4-05qj"]),
  ("bitwarden-vault", "Can Bitwarden see the data in my vault?", ["bitwarden-2hjx-kkmv-jdsh", "bitwarden-35xw-b521-t6zn"]),
