@@ -217,6 +217,15 @@ def test_recorded_replies_pass_the_check(fixture_assistant, replay, ex):
     assert ans.meta.get("llm", {}).get("reply") == ex["reply"]
     assert ans.meta["generator"] == ex["expect"]["generator"]
     assert cites(ans) == [tuple(c) for c in ex["expect"]["citations"]]
+    assert len(ans.meta["llm"]["dropped"]) == ex["expect"]["dropped"]
+    assert ans.meta["llm"]["removed"] == []
+
+
+def test_recorded_fabrication_is_dropped(fixture_assistant, replay):
+    """SmolLM2 rewrote "at least 13 years old" as 17; that sentence must not survive."""
+    ans, _ = ask(fixture_assistant, replay.url, "scraping")
+    assert "17 years" in ans.meta["llm"]["reply"] and "17 years" not in ans.text
+    assert any("17 years old" in d["sentence"] for d in ans.meta["llm"]["dropped"])
 
 
 # ---- a real model --------------------------------------------------------------------------
