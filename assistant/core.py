@@ -27,6 +27,10 @@ from corpus.models import Document
 from corpus.store import ClauseRow, Store
 
 MAX_QUESTION = 2000
+# "What changed…", "Did … change", "Has … changed": questions about the history of a text;
+# "Can they change the terms?" is a question about a provision and stays a plain question
+_HISTORY_OPENING = re.compile(r"\s*(what(?! happens)|did|has|have|had|how (?:has|have|did)|"
+                              r"when (?:did|was|were)|which (?:clauses?|terms|parts?))\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -240,11 +244,19 @@ class Assistant:
         return to_hits(nodes, self._table)
 
     def ask(self, question: str, filters: Filters | None = None, mode: str = "hybrid",
-            platforms: list[str] | None = None) -> Answer:
+            platforms: list[str] | None = None, route: bool = True) -> Answer:
+        """A cited answer. Questions about what changed between versions go to the change
+        records, and a question naming a date is answered from the versions in force then
+        (``route=False`` keeps to plain retrieval)."""
         t0 = time.perf_counter()
         q = clean_question(question)
         if filters is None:
             filters = self.resolve_filters(q, platforms)
+        if route and not filters.as_of:
+            history = self._route_history(q, filters, mode)
+            if history is not None:
+                history.timings.setdefault("total_ms", (time.perf_counter() - t0) * 1000)
+                return history
         from assistant.label_answers import label_route
 
         self._load()
@@ -271,6 +283,24 @@ class Assistant:
         answer.meta.update({"platforms": list(filters.platforms),
                             "doc_types": list(filters.doc_types), "as_of": filters.as_of})
         return answer
+
+    def _route_history(self, q: str, filters: Filters, mode: str) -> Answer | None:
+        from assistant.changes_qa import (
+            answer_change_question,
+            answer_dated_question,
+            is_change_question,
+        )
+        from assistant.dates import extract_dates
+
+        dates = extract_dates(q)
+        asks_history = is_change_question(q) and (
+            dates is not None or bool(_HISTORY_OPENING.match(q)))
+        plats = list(filters.platforms) or None
+        if asks_history:
+            return answer_change_question(self, q, plats, dates)
+        if dates is not None and dates.as_of:
+            return answer_dated_question(self, q, plats, dates, mode)
+        return None
 
     def query_text(self, question: str, filters: Filters) -> str:
         """The question without the platform names that became filters: every clause of a
@@ -326,12 +356,16 @@ class Assistant:
                 res.platforms, res.topic, res.question)
             session.mentioned = res.mentioned
             f = Filters(tuple(res.platforms), tuple(session.doc_types))
-            if res.route == "compare":
+            history = self._route_history(msg, f, "hybrid") if res.route == "ask" else None
+            if history is not None:
+                answer = history
+            elif res.route == "compare":
                 answer = self.compare(res.topic, res.platforms, session.doc_types)
             else:
-                answer = self.ask(res.question or res.topic, f)
-            answer.route = res.route
-            answer.focus = describe(res, names)
+                answer = self.ask(res.question or res.topic, f, route=False)
+            if history is None:
+                answer.route = res.route
+                answer.focus = describe(res, names)
         answer.meta.update({
             "route": answer.route, "platforms": list(res.platforms), "topic": res.topic,
             "kept_platforms": res.kept_platforms, "kept_topic": res.kept_topic})
