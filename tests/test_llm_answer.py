@@ -188,6 +188,14 @@ def test_unreachable_endpoint_falls_back(fixture_assistant):
     assert ans.text == _default(fixture_assistant, "supported").text
 
 
+def test_missing_extra_says_what_to_install(fixture_assistant, monkeypatch):
+    from assistant.llm_answer import LLMUnavailable
+
+    monkeypatch.setitem(sys.modules, "llama_index.llms.openai_like", None)  # import fails
+    with pytest.raises(LLMUnavailable, match=r"pip install 'policy-assistant\[llm\]'"):
+        ask(fixture_assistant, "http://127.0.0.1:9", "supported")
+
+
 def test_ask_uses_the_llm_when_llm_url_is_set(fixture_assistant, replay):
     a = fixture_assistant
     settings = replace(a.settings, llm_url=replay.url.removesuffix("/v1"), llm_model="replay")
@@ -267,7 +275,7 @@ def test_real_model_through_llama_cpp_server(fixture_assistant, tmp_path):
         for ex in RECORDED:
             hits = hits_for(fixture_assistant, ex["record_ids"])
             gen = GenerativeAnswerer(url, "SmolLM2-135M-Instruct", fixture_assistant.answerer,
-                                     timeout=300)
+                                     timeout=300, max_tokens=128)
             ans = gen.answer(ex["question"], hits, "fixture corpus")
             verify(ans, hits)
             # the model answered (no endpoint failure); whatever it said went through the check
