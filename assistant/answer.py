@@ -14,13 +14,16 @@ from assistant.lexical import stem
 from assistant.types import Answer, Citation, Hit
 from corpus.text import sentence_spans
 
-_STOP = frozenset("""a an the of to and or in on for by with is are be been being it its this that
-these those my me i you your we our us they them their can could do does did will would may might
-shall should must has have had what which who whom how when where why if about any all some there
-here than then so such not no yes into from at as up out over under more most other also just
-only very own same please tell say says said know use using used get allow allows allowed let
-lets letting permit permits permitted able
-service services platform platforms policy policies terms""".split())
+_STOP = frozenset(
+    "a an the of to and or in on for by with is are be been being it its this that these "
+    "those my me i you your we our us they them their can could do does did will would may "
+    "might shall should must has have had what which who whom how when where why if about any "
+    "all some there here than then so such not no yes into from at as up out over under more "
+    "most other also just only very own same please tell say says said know use using used "
+    "get allow allows allowed let lets letting permit permits permitted able service services "
+    "platform platforms policy policies terms "
+    .split()
+)
 _NEG = re.compile(r"\b(not|never|cannot|can't|won't|don't|doesn't|no longer|neither|nor|"
                   r"prohibit\w*|forbid\w*)\b|n't\b", re.I)
 _YESNO = re.compile(r"^\s*(can|could|does|do|did|is|are|will|would|may|might|should|has|have|"
@@ -78,7 +81,10 @@ class DefaultAnswerer:
         for s, e in sentence_spans(hit.text):
             if e - s < 15:
                 continue
-            scored.append((self.sentence_score(q, hit.text[s:e]), s, e))
+            score = self.sentence_score(q, hit.text[s:e])
+            if e - s > 400:  # a table row or run-on list: a weaker quote than a sentence
+                score *= 0.8
+            scored.append((score, s, e))
         scored.sort(key=lambda x: (-x[0], x[1]))
         return scored
 

@@ -35,8 +35,11 @@ _HELP = re.compile(r"^\s*(help|\?|what can you do|how do i use (this|you)|what d
                    re.I)
 _FILLER = re.compile(r"^\s*(and|also|but|so|ok|okay|what about|how about|and what about|"
                      r"same for|same question for|now|then)\b[\s,]*", re.I)
-_FOLLOW_WORDS = frozenset("and about how what compare versus vs which both them they their "
-                          "each either those difference differ side".split())
+_FOLLOW_WORDS = frozenset(
+    "and about how what compare versus vs which both them they their each either those "
+    "difference differ side "
+    .split()
+)
 HELP_TEXT = (
     "I answer questions about the terms of service, privacy policies and other policies of "
     "online platforms, quoting the clauses and citing their record IDs.\n"

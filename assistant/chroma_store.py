@@ -41,10 +41,19 @@ def _client(path: Path | None, url: str) -> Any:
             return chromadb.HttpClient(host=u.hostname, port=u.port or 8000,
                                        ssl=u.scheme == "https", settings=settings)
         except Exception as exc:  # connection refused, DNS, TLS...
-            raise StoreUnavailable(f"cannot reach the Chroma server at {url}: {exc}") from exc
+            raise StoreUnavailable(f"cannot reach the Chroma server at {url} "
+                                   f"({_one_line(exc)}); start it (e.g. `chroma run --path DIR "
+                                   f"--port {u.port or 8000}`) or drop --chroma-url") from exc
     assert path is not None
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    """The exception as one short line: its type and the first line of its message."""
+    text = (str(exc).strip().splitlines() or [""])[0]
+    text = text if len(text) <= limit else text[:limit - 1] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class ChromaIndex:
@@ -59,7 +68,8 @@ class ChromaIndex:
             raise
         except Exception as exc:
             where = url or str(path)
-            raise StoreUnavailable(f"the vector store at {where} is not usable: {exc}") from exc
+            raise StoreUnavailable(f"the vector store at {where} is not usable "
+                                   f"({_one_line(exc)})") from exc
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         self.store = ChromaVectorStore(chroma_collection=self._collection)
@@ -80,11 +90,16 @@ class ChromaIndex:
         try:
             return fn(*args, **kwargs)
         except Exception as exc:
-            where = self.url or "the embedded Chroma store"
-            raise StoreUnavailable(f"{what} failed at {where}: {exc}") from exc
+            if self.url:
+                raise StoreUnavailable(
+                    f"the Chroma server at {self.url} failed while {what} ({_one_line(exc)}); "
+                    "the SQLite store keeps every record: once the server is back, run the "
+                    "same command again and it resumes where it stopped") from exc
+            raise StoreUnavailable(f"the embedded Chroma store failed while {what} "
+                                   f"({_one_line(exc)})") from exc
 
     def count(self) -> int:
-        return int(self._guard("count", self._collection.count))
+        return int(self._guard("counting vectors", self._collection.count))
 
     def ids(self) -> dict[str, dict[str, Any]]:
         """Every stored ID with its metadata."""
@@ -99,10 +114,16 @@ class ChromaIndex:
 
     def add(self, rows: Sequence[tuple[str, Sequence[float], str, dict[str, Any]]]) -> None:
         """(record_id, vector, text, metadata) rows, written through LlamaIndex."""
-        from llama_index.core.schema import TextNode
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        def source(meta: dict[str, Any]) -> dict:
+            # LlamaIndex writes the node's ref_doc_id over metadata["document_id"]
+            doc = meta.get("document_id")
+            return {NodeRelationship.SOURCE: RelatedNodeInfo(node_id=str(doc))} if doc else {}
 
         for i in range(0, len(rows), BATCH):
-            nodes = [TextNode(id_=rid, text=text, metadata=meta, embedding=list(map(float, vec)))
+            nodes = [TextNode(id_=rid, text=text, metadata=meta, relationships=source(meta),
+                              embedding=list(map(float, vec)))
                      for rid, vec, text, meta in rows[i:i + BATCH]]
             self._guard("adding vectors", self.store.add, nodes)
 

@@ -14,7 +14,8 @@ from assistant.settings import Settings
 from corpus.errors import PolicyAssistantError
 
 # each module defines add_parser(subparsers) and sets func=run(args, ctx) -> int
-COMMANDS = ["ingest", "ask", "record", "eval"]
+COMMANDS = ["ingest", "ask", "chat", "compare", "record", "changes", "diff", "history",
+            "train_labels", "label_corpus", "label", "serve", "eval"]
 OPTIONAL_COMMANDS: list[str] = []
 
 

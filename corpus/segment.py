@@ -151,6 +151,9 @@ def _attach(text: str, blocks: list[_Block]) -> list[_Piece]:
         if b.kind == "heading":
             title = _heading_text(b.title)
             if clean_markdown(b.title).rstrip().endswith(":"):
+                # its words open the clause; like any heading it closes its sibling sections
+                while stack and stack[-1][0] >= b.level:
+                    stack.pop()
                 lead_in = b.start
                 continue
             lead_in = None

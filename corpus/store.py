@@ -16,7 +16,7 @@ from typing import Any
 
 from corpus import ids
 from corpus.errors import BadInput, NotFound
-from corpus.models import Annotation, Document, Segment, SeedRecord
+from corpus.models import Annotation, Document, SeedRecord, Segment
 from corpus.text import normalise
 
 SCHEMA_VERSION = 1
@@ -167,11 +167,10 @@ class Store:
                 new += self._insert_clause(rid, doc_id, pid, doc, seg, norm)
                 self.conn.execute("INSERT INTO occurrences VALUES(?, ?, ?, ?, ?, ?)",
                                   (ver_id, pos, rid, seg.section, seg.start, seg.end))
-        result = DocumentResult(doc_id, ver_id, "history", len(rows), new)
-        if doc.kind == "current":
-            made = self._make_current(doc_id, ver_id, current)
-            result.status = "new" if current is None else "updated"
-            result.removed = made.removed
+            result = DocumentResult(doc_id, ver_id, "history", len(rows), new)
+            if doc.kind == "current":  # in the same transaction: never a document without it
+                result.removed = self._set_current(doc_id, ver_id, current)
+                result.status = "new" if current is None else "updated"
         return result
 
     def _insert_clause(self, rid: str, doc_id: str, pid: str, doc: Document, seg: Segment,
@@ -198,16 +197,22 @@ class Store:
         return row[0] if row else None
 
     def _make_current(self, doc_id: str, ver_id: str, old: str | None) -> DocumentResult:
+        with self.conn:
+            removed = self._set_current(doc_id, ver_id, old)
+        return DocumentResult(doc_id, ver_id, "updated", removed=removed)
+
+    def _set_current(self, doc_id: str, ver_id: str, old: str | None) -> int:
+        """Point the document at ``ver_id`` (inside the caller's transaction); returns how
+        many records of the old current version the new one no longer holds."""
         removed = 0
         if old:
             removed = self.conn.execute(
                 "SELECT COUNT(DISTINCT record_id) FROM occurrences WHERE version_id=? AND "
                 "record_id NOT IN (SELECT record_id FROM occurrences WHERE version_id=?)",
                 (old, ver_id)).fetchone()[0]
-        with self.conn:
-            self.conn.execute("UPDATE documents SET current_version=? WHERE document_id=?",
-                              (ver_id, doc_id))
-        return DocumentResult(doc_id, ver_id, "updated", removed=removed)
+        self.conn.execute("UPDATE documents SET current_version=? WHERE document_id=?",
+                          (ver_id, doc_id))
+        return removed
 
     def add_seed_record(self, seed: SeedRecord, sha256: str) -> DocumentResult:
         """A record imported with its own IDs (its document is the page it came from)."""
@@ -275,7 +280,8 @@ class Store:
             chunk = keys[i:i + 500]
             q = ",".join("?" * len(chunk))
             for r in self.conn.execute(
-                    f"SELECT embed_key, vector FROM embeddings WHERE model=? AND embed_key IN ({q})",
+                    "SELECT embed_key, vector FROM embeddings WHERE model=? AND embed_key IN "
+                    f"({q})",
                     (model, *chunk)):
                 out[r[0]] = r[1]
         return out
@@ -285,7 +291,8 @@ class Store:
 
         A record is valid from the first version of its document that contains it until the
         next version that no longer does; ``current`` says whether the document's current
-        version contains it.
+        version contains it. ``gaps`` lists the [from, to) spans inside that range when a
+        version left the record out and a later one brought it back.
         """
         versions: dict[str, list[tuple[str, str]]] = {}
         for r in self.conn.execute(
@@ -307,16 +314,26 @@ class Store:
             dates = [d for v, d in vers if v in seen]
             valid_from = min(dates) if dates else ""
             valid_to = "9999-12-31"
+            gaps: list[tuple[str, str]] = []  # [from, to): removed, then back again
             if dates:
                 last = max(dates)
                 later = [d for v, d in vers if d > last and v not in seen]
                 if later:
                     valid_to = min(later)
+                gap_start = None
+                for v, d in vers:
+                    if d < valid_from or d > last:
+                        continue
+                    if v not in seen and gap_start is None:
+                        gap_start = d
+                    elif v in seen and gap_start is not None:
+                        gaps.append((gap_start, d))
+                        gap_start = None
             yield {
                 "record_id": rid, "document_id": doc, "platform_id": r[2], "platform": r[3],
                 "doc_type": r[4], "text": r[5], "embed_text": r[6], "embed_key": r[7],
                 "section": section.get(rid, ""), "current": current.get(doc) in seen,
-                "valid_from": valid_from, "valid_to": valid_to,
+                "valid_from": valid_from, "valid_to": valid_to, "gaps": gaps,
             }
 
     def clause(self, record_id: str) -> ClauseRow:

@@ -73,8 +73,8 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
           f"({counts['distinct_texts']} distinct texts)")
     print(f"this run: documents new {summary.new_documents}, updated "
           f"{summary.updated_documents}, unchanged {summary.unchanged_documents}, history "
-          f"versions {summary.history_versions}; clauses new {summary.clauses_new}, removed "
-          f"{summary.clauses_removed}")
+          f"versions {summary.history_versions}; clauses new {summary.clauses_new}, unchanged "
+          f"{counts['clauses'] - summary.clauses_new}, removed {summary.clauses_removed}")
     if summary.annotations or summary.linked_annotations is not None:
         print(f"ToS;DR points {counts['annotations']}, linked to a current clause "
               f"{counts['linked_annotations']}")
@@ -87,4 +87,5 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     print(f"data: {ctx.settings.data_dir} (SQLite {store_mb:.0f} MiB, Chroma {chroma_mb:.0f} MiB)")
     if summary.problems:
         print(f"{len(summary.problems)} input(s) skipped (see messages above)", file=sys.stderr)
-    return 0 if counts["clauses"] and (summary.documents or not summary.problems) else 1
+    ingested = summary.documents or summary.annotations
+    return 0 if counts["clauses"] and (ingested or not summary.problems) else 1

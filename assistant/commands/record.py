@@ -17,10 +17,14 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, ctx: Any) -> int:
     view = ctx.assistant().record(args.record_id)
     c = view.clause
+    from assistant.labels import record_labels
+
+    labels = record_labels(ctx.assistant().store, c.record_id)
     if args.json:
         from assistant.cli import print_json
 
-        print_json({**asdict(c), "annotations": view.annotations})
+        print_json({**asdict(c), "annotations": view.annotations,
+                    "labels": labels.to_dict() if labels else None})
         return 0
     print(f"Record    {c.record_id}")
     print(f"Platform  {c.platform}")
@@ -41,4 +45,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         for a in view.annotations:
             print(f"  {a['annotation_id']} [{a['classification']}] {a['case_title']}"
                   f" (match {a['match_score']})")
+    if labels is not None:
+        print()
+        print("\n".join(labels.lines()))
     return 0

@@ -110,8 +110,16 @@ def parse_announcement(text: str, source: str, path: Path) -> Document:
                     meta={"title": title})
 
 
+_ARTICLE_END = re.compile(r"^[ \t]*(?:Keep reading|Related (?:posts|articles|stories))[ \t]*$",
+                          re.M | re.I)
+
+
 def _strip_page_chrome(text: str) -> str:
-    """Bullet-point menus and share buttons become blank lines; the prose stays."""
+    """Bullet-point menus and share buttons become blank lines; the prose stays. Everything
+    from "Keep reading" on (links to other posts, the site footer) is not the article."""
+    end = _ARTICLE_END.search(text)
+    if end:
+        text = text[:end.start()]
     out = []
     for line in text.splitlines():
         s = line.strip()

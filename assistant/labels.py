@@ -1,0 +1,427 @@
+"""Clause intelligence at run time: train the category classifier from ToS;DR assessments,
+label the corpus, label texts a user brings, and gather what a record page shows (labels,
+severity, prevalence, how other platforms word the same thing).
+
+The model is built by ``policy-assistant train-labels`` from the data and kept under
+``<data dir>/cache/`` (``labels-model.pkl`` plus ``labels-eval.json``); nothing opaque is
+committed. ToS;DR quotes are embedded once and cached by text hash and model name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.embedder import Embedder
+from corpus import labels as store_labels
+from corpus.classify import LabelModel, TrainingSet, build_training_set, evaluate, train
+from corpus.errors import BadInput, IndexMissing
+from corpus.label_rules import SEVERITY_PROXY, rule_labels
+from corpus.severity import RULE, explain, severity
+from corpus.store import Store
+from corpus.taxonomy import Category, load_case_map, load_taxonomy
+
+MODEL_FILE = "labels-model.pkl"
+EVAL_FILE = "labels-eval.json"
+MODEL_VERSION = 1
+SIMILAR = 3
+
+Progress = Callable[[int], None]
+
+
+# ---- training data --------------------------------------------------------------------------
+
+def assessments_from_store(store: Store) -> list[tuple[str, str, str, str]]:
+    """(platform_id, case, classification, quote) of every ToS;DR assessment in the store."""
+    return [(r[0], r[1], r[2], r[3]) for r in store.conn.execute(
+        "SELECT platform_id, case_title, classification, quote FROM annotations "
+        "WHERE quote != '' ORDER BY annotation_id")]
+
+
+def assessments_from_points(path: Path) -> list[tuple[str, str, str, str]]:
+    """The same, read from a ToS;DR ``points.jsonl`` file."""
+    from corpus.ids import platform_slug
+    from corpus.loaders.tosdr import load_tosdr
+
+    problems: list[Any] = []
+    out = [(platform_slug(a.platform), a.case, a.classification, a.quote)
+           for a in load_tosdr(path, problems.append) if a.quote]
+    if not out:
+        raise BadInput(f"{path} holds no ToS;DR points with quotes")
+    return sorted(out, key=lambda a: (a[0], a[1], a[3]))
+
+
+def training_set(assessments: Iterable[tuple[str, str, str, str]]) -> TrainingSet:
+    slugs = [c.slug for c in load_taxonomy()]
+    data = build_training_set(assessments, load_case_map(), slugs)
+    if not data.texts:
+        raise IndexMissing("no ToS;DR assessments with quotes to train on; ingest the ToS;DR "
+                           "points (`policy-assistant ingest ../shared/policy-docs/tosdr`) or "
+                           "pass --points FILE")
+    return data
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def cached_vectors(texts: list[str], embedder: Embedder, cache_dir: Path,
+                   progress: Progress | None = None) -> np.ndarray:
+    """Embed ``texts``, reusing vectors cached under ``cache_dir`` by text hash and model."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"quote-vectors-{embedder.name}.npz"
+    known: dict[str, np.ndarray] = {}
+    if path.exists():
+        with np.load(path) as z:
+            known = dict(zip(z["keys"].tolist(), z["vectors"], strict=True))
+    keys = [_key(t) for t in texts]
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+    if missing:
+        vecs = embedder.embed([t for _, t in missing], progress=progress)
+        known.update({k: v for (k, _), v in zip(missing, vecs, strict=True)})
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.array(sorted(known)),
+                 vectors=np.stack([known[k] for k in sorted(known)]).astype(np.float32))
+        tmp.replace(path)
+    return np.stack([known[k] for k in keys]).astype(np.float32) if keys else \
+        np.zeros((0, embedder.dim), np.float32)
+
+
+# ---- training -------------------------------------------------------------------------------
+
+def choose_kind(data: TrainingSet, emb: np.ndarray, kinds: Iterable[str]) -> LabelModel:
+    """Train each candidate feature kind on all the data; keep the best out-of-fold macro-F1
+    (grouped by platform, so the choice never sees a held-out platform)."""
+    best: LabelModel | None = None
+    for kind in kinds:
+        m = train(data, emb, kind)
+        if best is None or m.oof_macro_f1 > best.oof_macro_f1:
+            best = m
+    assert best is not None
+    return best
+
+
+def train_labels(store: Store, embedder: Embedder, cache_dir: Path,
+                 points: Path | None = None, run_eval: bool = True,
+                 kinds: tuple[str, ...] = ("embedding", "embedding+tfidf"),
+                 progress: Progress | None = None,
+                 on_stage: Callable[[str], None] | None = None) -> tuple[LabelModel, dict]:
+    """Train on every assessment, evaluate on a platform-grouped split, save both."""
+    stage = on_stage or (lambda s: None)
+    data = training_set(assessments_from_points(points) if points
+                        else assessments_from_store(store))
+    stage(f"embedding {len(data.texts)} ToS;DR quotes (cached by text hash)")
+    emb = cached_vectors(data.texts, embedder, cache_dir, progress)
+    report: dict[str, Any] = {"training": {
+        "quotes": len(data.texts), "assessments": int(len(data.ref_row)),
+        "platforms": len(set(data.groups.tolist())), "embedder": embedder.name,
+        "source": str(points) if points else "store annotations"}}
+    if run_eval:
+        stage("evaluating on a platform-grouped split")
+        t = time.perf_counter()
+        report["evaluation"] = evaluate(data, emb, kinds=(*kinds, "tfidf"))
+        report["evaluation"]["seconds"] = round(time.perf_counter() - t, 1)
+    stage("training the shipped model on all assessments")
+    model = choose_kind(data, emb, kinds)
+    model.embedder = embedder.name
+    model.info = {"version": MODEL_VERSION, "kind": model.kind,
+                  "oof_macro_f1": round(model.oof_macro_f1, 4), "embedder": embedder.name,
+                  "trained": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                  "quotes": len(data.texts)}
+    report["model"] = model.info
+    save_model(model, cache_dir)
+    (cache_dir / EVAL_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return model, report
+
+
+def save_model(model: LabelModel, cache_dir: Path) -> Path:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / MODEL_FILE
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump({"version": MODEL_VERSION, "model": model}, fh)
+    tmp.replace(path)
+    return path
+
+
+def load_model(cache_dir: Path) -> LabelModel:
+    path = cache_dir / MODEL_FILE
+    if not path.exists():
+        raise IndexMissing(f"no label model at {path}; build it with "
+                           "`policy-assistant train-labels`")
+    with path.open("rb") as fh:
+        blob = pickle.load(fh)  # noqa: S301 - our own cache file, written by train-labels
+    if blob.get("version") != MODEL_VERSION:
+        raise IndexMissing(f"{path} was built by another version; rebuild it with "
+                           "`policy-assistant train-labels`")
+    return blob["model"]
+
+
+# ---- labelling ------------------------------------------------------------------------------
+
+def _names() -> dict[str, Category]:
+    return {c.slug: c for c in load_taxonomy()}
+
+
+def assign(model: LabelModel, vectors: np.ndarray, texts: list[str]
+           ) -> list[list[tuple[str, float, str, str]]]:
+    """Per text: (slug, confidence, severity, reason) for every category above its threshold,
+    most confident first."""
+    cats = _names()
+    proba = model.proba(vectors if "embedding" in model.kind else None, texts)
+    chosen = model.decide(proba)
+    out: list[list[tuple[str, float, str, str]]] = [[] for _ in texts]
+    for j, slug in enumerate(model.slugs):
+        rows = np.flatnonzero(chosen[:, j])
+        if not len(rows):
+            continue
+        near = model.near_ratings(vectors[rows], j)
+        overall = model.category_ratings(j)
+        for r, nr in zip(rows, near, strict=True):
+            conf = float(proba[r, j])
+            level = severity(nr, conf)
+            out[r].append((slug, round(conf, 4), level,
+                           explain(level, nr, overall, cats[slug].name, conf)))
+    _apply_rules(model, vectors, texts, out, cats)
+    for labels in out:
+        labels.sort(key=lambda x: (-x[1], x[0]))
+    return out
+
+
+def _apply_rules(model: LabelModel, vectors: np.ndarray, texts: list[str],
+                 out: list[list[tuple[str, float, str, str]]], cats: dict[str, Category]) -> None:
+    """Labels from the written rules (corpus.label_rules) for categories ToS;DR cannot teach."""
+    index = {s: j for j, s in enumerate(model.slugs)}
+    for r, text in enumerate(texts):
+        for slug, match in rule_labels(text).items():
+            if any(x[0] == slug for x in out[r]):
+                continue
+            name = cats[slug].name
+            if match.negated:
+                out[r].append((slug, match.confidence, "Favourable",
+                               f"Favourable: the clause says the provider does not do this "
+                               f"({name!r}, matched by a written rule, {match.confidence:.0%} "
+                               "precision on a hand-checked sample)"))
+                continue
+            proxy = SEVERITY_PROXY[slug]
+            j = index[proxy]
+            near = model.near_ratings(vectors[[r]], j)[0]
+            level = severity(near, match.confidence)
+            why = explain(level, near, model.category_ratings(j), cats[proxy].name,
+                          match.confidence)
+            out[r].append((slug, match.confidence, level,
+                           f"{why} (no ToS;DR assessments of {name!r} exist, so the closest "
+                           f"assessed category stands in; label from a written rule, "
+                           f"{match.confidence:.0%} precision on a hand-checked sample)"))
+
+
+@dataclass
+class LabelRun:
+    clauses: int = 0
+    labelled_clauses: int = 0
+    labels: int = 0
+    seconds: float = 0.0
+    per_category: dict[str, int] = field(default_factory=dict)
+
+
+def label_corpus(store: Store, model: LabelModel, chunk: int = 4096,
+                 progress: Progress | None = None) -> LabelRun:
+    """Label every clause in the store (all versions) and replace the ``labels`` table."""
+    t0 = time.perf_counter()
+    rows = list(store.conn.execute("SELECT record_id, text, embed_key FROM clauses "
+                                   "ORDER BY record_id"))
+    if not rows:
+        raise IndexMissing("no clauses in the store; run `policy-assistant ingest` first")
+    run = LabelRun(clauses=len(rows))
+    out: list[tuple[str, str, float, str, str]] = []
+    for i in range(0, len(rows), chunk):
+        part = rows[i:i + chunk]
+        vecs = store.embeddings(model.embedder, sorted({r[2] for r in part}))
+        missing = [r[0] for r in part if r[2] not in vecs]
+        if missing:
+            raise IndexMissing(f"{len(missing)} clauses have no {model.embedder} vector (e.g. "
+                               f"{missing[0]}); run `policy-assistant ingest` to embed them")
+        mat = np.stack([np.frombuffer(vecs[r[2]], dtype=np.float32) for r in part])
+        for r, labels in zip(part, assign(model, mat, [r[1] for r in part]), strict=True):
+            run.labelled_clauses += bool(labels)
+            for slug, conf, level, reason in labels:
+                out.append((r[0], slug, conf, level, reason))
+                run.per_category[slug] = run.per_category.get(slug, 0) + 1
+        if progress:
+            progress(len(part))
+    run.labels = store_labels.replace_labels(store, out, json.dumps(model.info))
+    run.seconds = time.perf_counter() - t0
+    return run
+
+
+def label_texts(model: LabelModel, embedder: Embedder, texts: list[str]) -> list[dict[str, Any]]:
+    """Labels for clauses a user brings: categories with confidence, and a severity."""
+    if embedder.name != model.embedder:
+        raise BadInput(f"the label model was trained on {model.embedder} vectors but the "
+                       f"embedder is {embedder.name}; use the same --embedder as train-labels")
+    vecs = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
+    out = []
+    for labels in assign(model, vecs, texts):
+        out.append({
+            "categories": [{"slug": s, "confidence": c} for s, c, _, _ in labels],
+            "severity": _worst([lv for _, _, lv, _ in labels]),
+            "severity_by_category": {s: {"severity": lv, "reason": why}
+                                     for s, _, lv, why in labels},
+        })
+    return out
+
+
+_ORDER = {"High": 0, "Medium": 1, "Low": 2, "Favourable": 3}
+
+
+def _worst(levels: list[str]) -> str | None:
+    return min(levels, key=_ORDER.__getitem__) if levels else None
+
+
+# ---- record pages, prevalence, filters ------------------------------------------------------
+
+@dataclass
+class Similar:
+    record_id: str
+    platform: str
+    doc_type: str
+    severity: str
+    similarity: float
+    text: str
+
+
+@dataclass
+class CategoryView:
+    slug: str
+    name: str
+    confidence: float
+    severity: str
+    reason: str
+    prevalence: str
+    similar: list[Similar]
+
+
+@dataclass
+class RecordLabels:
+    record_id: str
+    severity: str | None
+    categories: list[CategoryView]
+    rule: str = RULE
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def lines(self) -> list[str]:
+        """Plain-text block for the CLI record page and the app's record tab."""
+        if not self.categories:
+            return ["Labels    none (no category above its threshold)"]
+        out = [f"Severity  {self.severity}"]
+        for c in self.categories:
+            out.append(f"Category  {c.name} [{c.slug}] · confidence {c.confidence:.0%}")
+            out.append(f"  {c.reason}")
+            out.append(f"  Prevalence: {c.prevalence}")
+            if c.similar:
+                out.append("  How other platforms handle it:")
+                for s in c.similar:
+                    snippet = s.text if len(s.text) <= 160 else s.text[:157] + "..."
+                    out.append(f"    {s.record_id} ({s.platform}, {s.doc_type}; {s.severity}; "
+                               f"similarity {s.similarity:.2f}) {snippet}")
+        out.append(f"Rule      {self.rule}")
+        return out
+
+
+def similar_clauses(store: Store, record_id: str, slug: str, model_name: str,
+                    k: int = SIMILAR) -> list[Similar]:
+    """The closest current clauses of the same category on other platforms (best per
+    platform), by cosine of the stored vectors."""
+    me = store.conn.execute("SELECT platform_id, embed_key FROM clauses WHERE record_id=?",
+                            (record_id,)).fetchone()
+    if me is None:
+        return []
+    mine = store.embeddings(model_name, [me[1]]).get(me[1])
+    if mine is None:
+        return []
+    rows = [r for r in store_labels.current_labelled(store, slugs=[slug])
+            if r["platform_id"] != me[0]]
+    if not rows:
+        return []
+    vecs = store.embeddings(model_name, sorted({r["embed_key"] for r in rows}))
+    rows = [r for r in rows if r["embed_key"] in vecs]
+    mat = np.stack([np.frombuffer(vecs[r["embed_key"]], dtype=np.float32) for r in rows])
+    sims = mat @ np.frombuffer(mine, dtype=np.float32)
+    best: dict[str, int] = {}
+    for i in np.argsort(-sims, kind="stable"):
+        pid = rows[i]["platform_id"]
+        if pid not in best:
+            best[pid] = int(i)
+            if len(best) == k:
+                break
+    out = []
+    for i in best.values():
+        r = rows[i]
+        text = store.conn.execute("SELECT text FROM clauses WHERE record_id=?",
+                                  (r["record_id"],)).fetchone()[0]
+        out.append(Similar(r["record_id"], r["platform"], r["doc_type"], r["severity"],
+                           round(float(sims[i]), 4), text))
+    return out
+
+
+def prevalence_text(store: Store, slug: str) -> str:
+    cat = _names()[slug]
+    return store_labels.prevalence(store, slug, cat.doc_types).text()
+
+
+def record_labels(store: Store, record_id: str, model_name: str = "", k: int = SIMILAR
+                  ) -> RecordLabels | None:
+    """Labels, severity, prevalence and similar clauses for a record; None if the corpus has
+    not been labelled. ``model_name``: the vectors to compare (default: those the labels were
+    made from)."""
+    if not store_labels.has_labels(store):
+        return None
+    model_name = model_name or store_labels.model_info(store).get("embedder", "")
+    cats = _names()
+    views = []
+    for lab in store_labels.labels_for(store, record_id):
+        views.append(CategoryView(
+            lab.slug, cats[lab.slug].name, lab.confidence, lab.severity, lab.reason,
+            prevalence_text(store, lab.slug),
+            similar_clauses(store, record_id, lab.slug, model_name, k)))
+    return RecordLabels(record_id, _worst([v.severity for v in views]), views)
+
+
+def prevalence_table(store: Store) -> list[dict[str, Any]]:
+    """Prevalence and label counts of every category, live from the store."""
+    counts = store_labels.label_counts(store)
+    out = []
+    for c in load_taxonomy():
+        p = store_labels.prevalence(store, c.slug, c.doc_types)
+        out.append({"slug": c.slug, "name": c.name, "found": p.found, "of": p.of,
+                    "share": round(p.share, 4), "as_of": p.as_of, "text": p.text(),
+                    **counts.get(c.slug, {"clauses": 0, "current": 0})})
+    return out
+
+
+def allowed_records(store: Store, slugs: Iterable[str] = (), severities: Iterable[str] = (),
+                    platform_ids: Iterable[str] = ()) -> frozenset[str]:
+    """Record IDs of current clauses matching a category / severity filter, for
+    ``Filters(records=...)``."""
+    known = _names()
+    slugs, severities = list(slugs), list(severities)
+    for s in slugs:
+        if s not in known:
+            raise BadInput(f"unknown category {s!r}; see `policy-assistant prevalence`")
+    for s in severities:
+        if s not in _ORDER:
+            raise BadInput(f"unknown severity {s!r} (High, Medium, Low, Favourable)")
+    if not store_labels.has_labels(store):
+        raise IndexMissing("the corpus has no labels yet; run `policy-assistant train-labels`")
+    return frozenset(r["record_id"] for r in store_labels.current_labelled(
+        store, slugs, severities, list(platform_ids)))

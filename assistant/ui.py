@@ -1,0 +1,344 @@
+"""The Gradio web app: Chat, Compare and Record tabs over the Python API.
+
+The only module that imports gradio. All markup comes from ``assistant.ui_html``, which escapes
+every piece of data; chat bubbles render as HTML without Markdown, so policy text shows as text.
+One conversation per browser session lives in a ``gr.State``; the queue runs several events at
+once while calls into the assistant, which is not built for concurrent use, take a lock.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no phone-home
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import logging  # noqa: E402
+import re  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from assistant import ui_html as H  # noqa: E402
+from assistant.types import Answer  # noqa: E402
+from corpus.errors import PolicyAssistantError  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+# Clicks on anything carrying data-record (citation cards, table cells, similar clauses) open
+# that record. Delegated on the component's root, so it survives every re-render of the value.
+RECORD_CLICK_JS = """
+element.addEventListener('click', (ev) => {
+  const el = ev.target.closest('[data-record]');
+  if (!el) return;
+  ev.preventDefault();
+  trigger('click', {record: el.getAttribute('data-record')});
+});
+"""
+
+CSS = """
+.pa-focus {font-size: 0.95em; color: var(--body-text-color-subdued); padding: 4px 0;}
+.pa-cards details.pa-card {border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 6px 10px; margin: 6px 0; background: var(--background-fill-secondary);}
+.pa-card summary {cursor: pointer;}
+.pa-n {font-weight: 700;}
+button.pa-rec {font-family: var(--font-mono); font-size: 0.85em; border: 1px solid
+  var(--color-accent); border-radius: 4px; padding: 0 4px; color: var(--color-accent);
+  background: transparent; cursor: pointer; white-space: nowrap;}
+.pa-section {font-size: 0.85em; color: var(--body-text-color-subdued); margin: 4px 0;}
+blockquote.pa-clause {margin: 6px 0; padding-left: 10px; border-left: 3px solid
+  var(--border-color-accent); white-space: normal;}
+mark.pa-quote {background: #fde68a; color: #111;}
+table.pa-table, table.pa-fields {border-collapse: collapse; width: 100%;}
+table.pa-table td, table.pa-table th, table.pa-fields td, table.pa-fields th {
+  border: 1px solid var(--border-color-primary); padding: 4px 6px; vertical-align: top;
+  text-align: left;}
+tr.pa-silent td {color: var(--body-text-color-subdued);}
+.pa-error {color: var(--error-text-color, #b91c1c); padding: 6px 0;}
+"""
+
+PREFERRED_EXAMPLES = ["Spotify", "Coursera", "Zoom", "Discord", "Streamly", "Learnify",
+                      "Chatterbox"]
+STREAM_STEPS = 4  # a finished answer is revealed in this many steps
+STREAM_PAUSE = 0.02
+
+
+def _examples(names: list[str]) -> list[str]:
+    chosen = [n for n in PREFERRED_EXAMPLES if n in names] + [n for n in names
+                                                              if n not in PREFERRED_EXAMPLES]
+    a, b = (chosen + ["Spotify", "Zoom"])[:2]
+    return [f"Can {a} terminate my account without notice?",
+            f"What about {b}?",
+            f"Does {a} sell my personal data?",
+            f"Compare {a} and {b} on arbitration",
+            "help"]
+
+
+class WebUI:
+    """Builds the Blocks app around one Assistant; tests and `serve` share this path."""
+
+    def __init__(self, assistant: Any, examples: list[str] | None = None,
+                 export_dir: Path | None = None):
+        self.a = assistant
+        self.lock = threading.Lock()
+        self.names: dict[str, str] = dict(assistant.platform_names())
+        self.doc_types: list[str] = list(assistant.store.doc_types())
+        self.examples = examples or _examples(list(self.names.values()))
+        self.export_dir = Path(export_dir or tempfile.mkdtemp(prefix="pa-export-"))
+
+    # ---- calls into the assistant ---------------------------------------------------------
+
+    def _lookup(self, record_id: str) -> Any:
+        try:
+            return self.a.record(record_id)
+        except PolicyAssistantError:
+            return None
+
+    def new_state(self) -> dict[str, Any]:
+        return {"session": self._new_session(), "messages": [], "cards": {}}
+
+    def _new_session(self) -> str:
+        if hasattr(self.a, "chat"):
+            from assistant.chat import Session
+
+            return Session().to_json()
+        return "{}"
+
+    def answer(self, state: dict[str, Any], message: str, platforms: list[str],
+               doc_types: list[str]) -> Answer:
+        """One turn: through the conversation API when present, else a plain ask."""
+        with self.lock:
+            if hasattr(self.a, "chat"):
+                from assistant.chat import Session
+
+                session = Session.from_json(state["session"])
+                session.doc_types = list(doc_types or [])
+                answer = self.a.chat(session, message)
+                state["session"] = session.to_json()
+                return answer
+            filters = self.a.resolve_filters(message, platforms, doc_types)
+            return self.a.ask(message, filters)
+
+    def set_focus(self, state: dict[str, Any], platforms: list[str]) -> dict[str, Any]:
+        """The platform filter, chosen by the user, becomes the conversation's focus."""
+        if hasattr(self.a, "chat"):
+            from assistant.chat import Session
+
+            session = Session.from_json(state["session"])
+            session.platforms = list(platforms or [])
+            session.mentioned = list(platforms or [])
+            state = {**state, "session": session.to_json()}
+        return state
+
+    # ---- event handlers --------------------------------------------------------------------
+
+    def respond(self, message: str, state: dict[str, Any], platforms: list[str],
+                doc_types: list[str]) -> Iterator[tuple[Any, ...]]:
+        message = (message or "").strip()
+        if not message:
+            yield (gr.skip(),) * 6
+            return
+        state = {**state, "messages": list(state["messages"]), "cards": dict(state["cards"])}
+        msgs = state["messages"]
+        msgs.append({"role": "user", "content": H.text_block(message)})
+        msgs.append({"role": "assistant", "content": "Searching…"})
+        yield list(msgs), "", state, gr.skip(), gr.skip(), gr.skip()
+        try:
+            answer = self.answer(state, message, platforms, doc_types)
+        except PolicyAssistantError as exc:
+            msgs[-1] = {"role": "assistant", "content": H.error_box(str(exc))}
+            yield msgs, "", state, "", H.error_box(str(exc)), gr.skip()
+            return
+        except Exception:  # an unexpected failure must not take the session down
+            log.exception("answer failed for %r", message)
+            text = "Something went wrong while answering; the error has been logged."
+            msgs[-1] = {"role": "assistant", "content": H.error_box(text)}
+            yield msgs, "", state, "", H.error_box(text), gr.skip()
+            return
+        with self.lock:
+            cards = H.citation_cards(answer, self._lookup)
+        focus_text = answer.focus
+        if doc_types and answer.route in ("ask", "compare") and doc_types[0] not in focus_text:
+            focus_text += f" (in {', '.join(doc_types)} only)"
+        focus = H.focus_line(focus_text)
+        if answer.route in ("ask", "help", "record"):
+            words = re.split(r"(\s+)", answer.text)
+            step = max(1, len(words) // STREAM_STEPS)
+            for i in range(step, len(words), step):
+                msgs[-1] = {"role": "assistant", "content": H.text_block("".join(words[:i]))}
+                yield list(msgs), "", state, focus, gr.skip(), gr.skip()
+                time.sleep(STREAM_PAUSE)
+        msgs[-1] = {"role": "assistant", "content": H.answer_bubble(answer)}
+        state["cards"][str(len(msgs) - 1)] = cards
+        plats = answer.meta.get("platforms")
+        new_filter = (gr.update(value=[p for p in plats if p in self.names])
+                      if answer.route in ("ask", "compare") and isinstance(plats, list)
+                      else gr.skip())
+        yield msgs, "", state, focus, cards, new_filter
+
+    def select_message(self, state: dict[str, Any], evt: gr.SelectData) -> Any:
+        index = evt.index if isinstance(evt.index, int) else (evt.index or [0])[0]
+        cards = state["cards"].get(str(index)) or state["cards"].get(str(index + 1))
+        return cards if cards is not None else gr.skip()
+
+    def reset(self) -> tuple[Any, ...]:
+        return [], "", self.new_state(), "", "", [], []
+
+    def open_record(self, record_id: str) -> tuple[str, str]:
+        rid = (record_id or "").strip()
+        try:
+            with self.lock:
+                view = self.a.record(rid)
+            return rid, H.record_page(view)
+        except PolicyAssistantError as exc:
+            return rid, H.error_box(str(exc))
+
+    def click_record(self, evt: gr.EventData) -> tuple[Any, ...]:
+        rid = str(getattr(evt, "_data", {}).get("record", "") if evt else "")
+        rid_out, page = self.open_record(rid)
+        return gr.Tabs(selected="record"), rid_out, page
+
+    def on_load(self, request: gr.Request) -> tuple[Any, ...]:
+        rid = request.query_params.get("record", "") if request else ""
+        if not rid:
+            return gr.skip(), gr.skip(), gr.skip()
+        rid_out, page = self.open_record(rid)
+        return gr.Tabs(selected="record"), rid_out, page
+
+    def run_compare(self, platforms: list[str], topic: str, category: str) -> tuple[Any, ...]:
+        topic = (topic or "").strip() or (category or "").strip()
+        none = gr.DownloadButton(value=None, interactive=False)
+        try:
+            with self.lock:
+                answer = self.a.compare(topic, list(platforms or []))
+        except PolicyAssistantError as exc:
+            return "", H.error_box(str(exc)), "", none, none
+        rows = answer.meta.get("table", [])
+        rest = answer.text.split("\n\n", 1)[1] if "\n\n" in answer.text else ""
+        slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:40] or "comparison"
+        stem = self.export_dir / f"comparison-{slug}-{uuid.uuid4().hex[:8]}"
+        csv_path, md_path = stem.with_suffix(".csv"), stem.with_suffix(".md")
+        csv_path.write_text(H.table_csv(rows), encoding="utf-8")
+        md_path.write_text(H.table_markdown(rows, answer.focus), encoding="utf-8")
+        return (H.focus_line(answer.focus), H.compare_table(rows),
+                f"<p>{H.text_block(rest)}</p>",
+                gr.DownloadButton(value=str(csv_path), interactive=True),
+                gr.DownloadButton(value=str(md_path), interactive=True))
+
+    # ---- layout ----------------------------------------------------------------------------
+
+    def build(self) -> gr.Blocks:
+        plat_choices = [(n, pid) for pid, n in sorted(self.names.items(), key=lambda x: x[1])]
+        try:
+            from corpus.taxonomy import load_taxonomy
+
+            categories = [c.name for c in load_taxonomy()]
+        except Exception:  # the taxonomy is optional for the UI
+            categories = []
+        counts = self.a.store.counts()
+        with gr.Blocks(title="Policy assistant", analytics_enabled=False) as demo:
+            gr.HTML(f"<h2>Policy assistant</h2><p>Cited answers from "
+                    f"{counts.get('clauses', 0):,} clauses of "
+                    f"{counts.get('platforms', len(self.names)):,} platforms' terms and "
+                    "policies. Every claim cites a record ID you can open.</p>",
+                    js_on_load=None)
+            state = gr.State(self.new_state())
+            with gr.Tabs() as tabs:
+                with gr.Tab("Chat", id="chat"):
+                    with gr.Row():
+                        f_plat = gr.Dropdown(plat_choices, multiselect=True, value=[],
+                                             label="Platforms (empty: named in the question)",
+                                             elem_id="pa-filter-platforms")
+                        f_docs = gr.Dropdown(self.doc_types, multiselect=True, value=[],
+                                             label="Document types (empty: all)",
+                                             elem_id="pa-filter-doctypes")
+                    with gr.Row():
+                        with gr.Column(scale=3):
+                            chat = gr.Chatbot(label="Conversation", render_markdown=False,
+                                              sanitize_html=True, latex_delimiters=[],
+                                              height=460, elem_id="pa-chat", buttons=["copy"],
+                                              feedback_options=None)
+                            focus = gr.HTML("", elem_id="pa-focus", js_on_load=None)
+                            with gr.Row():
+                                msg = gr.Textbox(placeholder="Ask about a platform's terms…",
+                                                 show_label=False, scale=5, elem_id="pa-input",
+                                                 max_lines=4)
+                                send = gr.Button("Ask", variant="primary", scale=1,
+                                                 elem_id="pa-send")
+                                reset = gr.Button("Reset", scale=1, elem_id="pa-reset")
+                            gr.Examples(self.examples, inputs=msg, label="Example questions")
+                        with gr.Column(scale=2):
+                            gr.Markdown("**Citations** (click a record ID to open it)")
+                            sources = gr.HTML("", elem_id="pa-sources",
+                                              js_on_load=RECORD_CLICK_JS)
+                with gr.Tab("Compare", id="compare"):
+                    with gr.Row():
+                        c_plat = gr.Dropdown(plat_choices, multiselect=True, value=[],
+                                             label="Platforms", elem_id="pa-cmp-platforms")
+                        c_cat = gr.Dropdown(categories, value=None, label="Category",
+                                            elem_id="pa-cmp-category")
+                        c_topic = gr.Textbox(label="Topic (free text; overrides the category)",
+                                             elem_id="pa-cmp-topic")
+                    c_go = gr.Button("Compare", variant="primary", elem_id="pa-cmp-go")
+                    c_focus = gr.HTML("", js_on_load=None, elem_id="pa-cmp-focus")
+                    c_table = gr.HTML("", elem_id="pa-cmp-table", js_on_load=RECORD_CLICK_JS)
+                    c_diff = gr.HTML("", elem_id="pa-cmp-diff", js_on_load=None)
+                    with gr.Row():
+                        c_csv = gr.DownloadButton("Export CSV", interactive=False,
+                                                  elem_id="pa-cmp-csv")
+                        c_md = gr.DownloadButton("Export Markdown", interactive=False,
+                                                 elem_id="pa-cmp-md")
+                with gr.Tab("Record", id="record"):
+                    with gr.Row():
+                        r_id = gr.Textbox(label="Record ID", scale=4, elem_id="pa-rec-id")
+                        r_go = gr.Button("Open", scale=1, elem_id="pa-rec-go")
+                    r_page = gr.HTML("", elem_id="pa-record", js_on_load=RECORD_CLICK_JS)
+
+            ask_out = [chat, msg, state, focus, sources, f_plat]
+            for trigger in (msg.submit, send.click):
+                trigger(self.respond, [msg, state, f_plat, f_docs], ask_out,
+                        api_name="ask" if trigger == send.click else False)
+            f_plat.input(self.set_focus, [state, f_plat], state, api_name=False)
+            chat.select(self.select_message, state, sources, api_name=False)
+            reset_out = [chat, msg, state, focus, sources, f_plat, f_docs]
+            reset.click(self.reset, None, reset_out, api_name="reset")
+            chat.clear(self.reset, None, reset_out, api_name=False)  # the chat's own bin icon
+            nav = [tabs, r_id, r_page]
+            for html in (sources, c_table, r_page):
+                html.click(self.click_record, None, nav, api_name=False)
+            r_go.click(self.open_record, r_id, [r_id, r_page], api_name="record")
+            r_id.submit(self.open_record, r_id, [r_id, r_page], api_name=False)
+            c_go.click(self.run_compare, [c_plat, c_topic, c_cat],
+                       [c_focus, c_table, c_diff, c_csv, c_md], api_name="compare")
+            demo.load(self.on_load, None, nav, api_name=False)
+        return demo
+
+
+def theme() -> Any:
+    """The default theme on system fonts: no font is fetched from the internet."""
+    return gr.themes.Default(font=["system-ui", "sans-serif"],
+                             font_mono=["ui-monospace", "monospace"])
+
+
+def build_app(assistant: Any, examples: list[str] | None = None,
+              concurrency: int = 16) -> gr.Blocks:
+    demo = WebUI(assistant, examples).build()
+    demo.queue(default_concurrency_limit=concurrency, max_size=256)
+    return demo
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860,
+           auth: list[tuple[str, str]] | None = None, block: bool = True,
+           quiet: bool = False) -> Any:
+    """Serve the app. Loopback unless told otherwise; no share link, MCP, PWA or monitoring."""
+    return demo.launch(server_name=host, server_port=port, auth=auth or None, share=False,
+                       prevent_thread_lock=not block, ssr_mode=False, quiet=quiet,
+                       show_error=False, mcp_server=False, pwa=False, enable_monitoring=False,
+                       strict_cors=True, theme=theme(), css=CSS, footer_links=["api"],
+                       auth_message="Log in to the policy assistant." if auth else None)

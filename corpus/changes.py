@@ -1,0 +1,523 @@
+"""Change records: what changed between consecutive versions of every document.
+
+The ``changes`` table holds one row per clause-level change (see ``corpus.diff``) between two
+consecutive dated versions of a document. IDs are ``chg-<document-id>-<8 chars>``, a hash of
+the version pair, the kind and the record IDs on both sides, so recomputing gives the same IDs.
+``change_pairs`` remembers which version pairs were computed and with which algorithm version;
+``compute_changes`` (called at the end of every ingest) only diffs pairs that are new, and drops
+pairs that stopped being consecutive (a version stored between them later).
+
+The read side is what the app and the question router call: ``changes_for`` (a platform's
+change records), ``history_of`` (a record's versions and changes), ``diff_versions`` (any two
+versions, computed on the fly) and ``get_change``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from corpus import ids
+from corpus.diff import Change, Clause, WordOp, diff_clauses, render_word_diff
+from corpus.errors import BadInput, NotFound, StoreUnavailable
+from corpus.segment import display_text
+from corpus.store import Store
+from corpus.text import clean_markdown
+
+ALGORITHM = "diff-3"  # bump when the diff or the summaries change: stored pairs are recomputed
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS changes(
+    change_id TEXT PRIMARY KEY, document_id TEXT NOT NULL, platform_id TEXT NOT NULL,
+    platform TEXT NOT NULL, doc_type TEXT NOT NULL, from_version TEXT NOT NULL,
+    to_version TEXT NOT NULL, from_date TEXT NOT NULL, to_date TEXT NOT NULL,
+    position INTEGER NOT NULL, kind TEXT NOT NULL, moved INTEGER NOT NULL,
+    old_ids TEXT NOT NULL, new_ids TEXT NOT NULL, old_section TEXT NOT NULL,
+    new_section TEXT NOT NULL, similarity REAL, summary TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS changes_platform ON changes(platform_id, to_date);
+CREATE INDEX IF NOT EXISTS changes_pair ON changes(from_version, to_version);
+CREATE TABLE IF NOT EXISTS change_refs(
+    record_id TEXT NOT NULL, change_id TEXT NOT NULL, side TEXT NOT NULL,
+    PRIMARY KEY(record_id, change_id, side));
+CREATE TABLE IF NOT EXISTS change_pairs(
+    from_version TEXT NOT NULL, to_version TEXT NOT NULL, document_id TEXT NOT NULL,
+    algorithm TEXT NOT NULL, changes INTEGER NOT NULL, PRIMARY KEY(from_version, to_version));
+"""
+
+Categories = Callable[[str], list[str]]
+UNSURE = 0.5  # labels below this confidence are shown as "slug?"
+
+
+@dataclass(frozen=True)
+class Version:
+    version_id: str
+    document_id: str
+    version_date: str
+    kind: str  # current | history
+    sha256: str
+    platform: str
+    doc_type: str
+
+
+@dataclass
+class ChangeRecord:
+    change_id: str
+    document_id: str
+    platform: str
+    platform_id: str
+    doc_type: str
+    from_version: str
+    to_version: str
+    from_date: str
+    to_date: str
+    position: int
+    kind: str  # modified | added | removed | moved | formatting
+    moved: bool
+    old_ids: list[str]
+    new_ids: list[str]
+    old_section: str
+    new_section: str
+    similarity: float | None
+    summary: str
+    words: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def wording(self) -> bool:
+        """Whether the words changed (not formatting, not only a move)."""
+        return self.kind in ("modified", "added", "removed")
+
+
+@dataclass
+class ChangeStats:
+    pairs_computed: int = 0
+    pairs_kept: int = 0
+    pairs_dropped: int = 0
+    records: int = 0
+
+
+@dataclass
+class RecordHistory:
+    record_id: str
+    document_id: str
+    platform: str
+    doc_type: str
+    versions: list[dict[str, Any]]  # every version of the document: id, date, kind, present
+    changes: list[ChangeRecord]  # change records naming this record, oldest first
+    previous: list[str]  # record IDs this one replaced (modified / re-segmented from)
+    next: list[str]  # record IDs that replaced this one
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["changes"] = [c.to_dict() for c in self.changes]
+        return d
+
+
+def ensure_schema(store: Store) -> None:
+    with store.conn:
+        store.conn.executescript(_SCHEMA)
+
+
+# ---- reading versions ---------------------------------------------------------------------
+
+
+def versions_of(store: Store, document_id: str) -> list[Version]:
+    """A document's versions, oldest first (a current version sorts after a history one
+    of the same date)."""
+    rows = store.conn.execute(
+        "SELECT v.version_id, v.document_id, v.version_date, v.kind, v.sha256, d.platform, "
+        "d.doc_type FROM versions v JOIN documents d ON d.document_id=v.document_id "
+        "WHERE v.document_id=? ORDER BY v.version_date, v.kind='current', v.version_id",
+        (document_id,))
+    return [Version(*r) for r in rows]
+
+
+def version(store: Store, version_id: str) -> Version:
+    """A version by its ID, or by an unambiguous prefix of it (``zoom-tos-8zq4@2023-07-28``)."""
+    vid = version_id.strip()
+    rows = store.conn.execute(
+        "SELECT v.version_id, v.document_id, v.version_date, v.kind, v.sha256, d.platform, "
+        "d.doc_type FROM versions v JOIN documents d ON d.document_id=v.document_id "
+        "WHERE v.version_id=? OR substr(v.version_id, 1, ?)=? ORDER BY v.version_id",
+        (vid, len(vid), vid)).fetchall()
+    exact = [r for r in rows if r[0] == vid]
+    if exact or len(rows) == 1:
+        return Version(*(exact or rows)[0])
+    if rows:
+        raise BadInput(f"version {vid!r} is ambiguous: " + ", ".join(r[0] for r in rows[:5]))
+    doc = vid.split("@", 1)[0]
+    known = [v.version_id for v in versions_of(store, doc)]
+    hint = f"; versions of {doc}: {', '.join(known)}" if known else ""
+    raise NotFound(f"no version {vid!r} in the store{hint}")
+
+
+def version_clauses(store: Store, version_id: str) -> list[Clause]:
+    """The clauses of one version in document order, with their text as in that version."""
+    row = store.conn.execute("SELECT text FROM versions WHERE version_id=?",
+                             (version_id,)).fetchone()
+    source = row[0] if row else ""
+    out = []
+    for r in store.conn.execute(
+            "SELECT o.record_id, o.section, o.start, o.end, c.text FROM occurrences o JOIN "
+            "clauses c ON c.record_id=o.record_id WHERE o.version_id=? ORDER BY o.position",
+            (version_id,)):
+        raw = source[r[2]:r[3]] if source and r[3] <= len(source) else ""
+        text = display_text(raw) if raw else r[4]
+        out.append(Clause(r[0], r[1], text or r[4], raw))
+    return out
+
+
+# ---- categories (labels), when some module has stored them ---------------------------------
+
+
+def stored_categories(store: Store) -> Categories:
+    """Category slugs of a record: from a labels table if one exists, else the record's meta."""
+    conn = store.conn
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    label_sql = None
+    for table in ("labels", "clause_labels", "categories"):
+        if table in tables:
+            cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+            col = next((c for c in ("slug", "category", "label") if c in cols), None)
+            conf = "confidence" if "confidence" in cols else "1.0"
+            if "record_id" in cols and col:
+                label_sql = (f"SELECT {col}, {conf} FROM {table} WHERE record_id=? "
+                             f"ORDER BY {conf} DESC, {col}")
+                break
+
+    def lookup(record_id: str) -> list[str]:
+        if label_sql:
+            # a label the classifier was unsure of is shown with a question mark
+            got = [f"{r[0]}{'?' if r[1] is not None and r[1] < UNSURE else ''}"
+                   for r in conn.execute(label_sql, (record_id,)) if r[0]]
+            if got:
+                return list(dict.fromkeys(got))
+        r = conn.execute("SELECT meta FROM clauses WHERE record_id=?", (record_id,)).fetchone()
+        cats = json.loads(r[0]).get("categories") if r and r[0] else None
+        if isinstance(cats, str):
+            cats = [c.strip() for c in cats.split(",")]
+        return [c for c in cats or [] if c]
+
+    return lookup
+
+
+# ---- computing ----------------------------------------------------------------------------
+
+
+def change_id(document_id: str, from_version: str, to_version: str, change: Change) -> str:
+    payload = "\x1f".join([from_version, to_version, change.kind, *change.old_ids, "\x1e",
+                           *change.new_ids])
+    code = ids._b32(hashlib.sha256(payload.encode()).digest(), 8)
+    return f"chg-{document_id}-{code}"
+
+
+def _quote(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return f"“{text[:limit - 1].rstrip()}…”" if len(text) > limit else f"“{text}”"
+
+
+_LIST_NUMBER = re.compile(r"^\d{1,3}[.)]$")
+_LEAD_HEADING = re.compile(r"^\s*(?:\*\*|__)(.{3,80}?)(?:\*\*|__)")
+
+
+def clause_label(clause: Clause) -> str:
+    """What to call a clause: its bold lead-in (“10.1 Customer Content”), else its section."""
+    m = _LEAD_HEADING.match(clause.raw)
+    if m:
+        return clean_markdown(m.group(1)).strip(" .:;")
+    return clause.section.split(" > ")[-1] if clause.section else ""
+
+
+def _where(clause: Clause) -> str:
+    label = clause_label(clause)
+    return f" “{label}”" if label else ""
+
+
+def summarise(change: Change, categories: list[str] | None = None) -> str:
+    """One line made from the changed words (no generative model)."""
+    label = f" ({', '.join(categories)})" if categories else ""
+    old, new = change.old, change.new
+    if change.kind == "added":
+        return f"Added{label}{_where(new[0])}: {_quote(new[0].text)}"
+    if change.kind == "removed":
+        return f"Removed{label}{_where(old[0])}: {_quote(old[0].text)}"
+    if change.kind == "moved":
+        a, b = old[0].section, new[0].section
+        where = (f" from “{a.split(' > ')[-1]}” to “{b.split(' > ')[-1]}”" if a != b
+                 else _where(new[0]))
+        return f"Moved{label}{where}: {_quote(new[0].text, 70)}"
+    if change.kind == "formatting":
+        how = {"markup": "markup", "numbering": "list numbering",
+               "punctuation": "punctuation or spacing",
+               "resegmented": f"re-split, {len(old)} clause(s) → {len(new)}"}
+        return (f"Formatting only ({how.get(change.reason, change.reason)}){label}"
+                f"{_where(new[0])}: {_quote(new[0].text, 70)}")
+    moved = " (and moved)" if change.moved else ""
+    return f"Modified{label}{_where(new[0])}{moved}: {describe_edit(change.words)}"
+
+
+def describe_edit(ops: list[WordOp], limit: int = 3) -> str:
+    """``now says “…” (was “…”); adds “…”; drops “…”`` from the non-equal word steps."""
+    parts = []
+    edits = [op for op in ops if op.tag != "equal"]
+    # a renumbered list item ("77." for "78.") is formatting inside a real edit: not worth a word
+    worded = [op for op in edits if not (_LIST_NUMBER.match(op.old) and _LIST_NUMBER.match(op.new))]
+    edits = worded or edits
+    edits.sort(key=lambda op: -(len(op.old) + len(op.new)))
+    for op in sorted(edits[:limit], key=lambda op: op.new_span[0]):
+        if op.tag == "insert":
+            parts.append(f"adds {_quote(op.new, 70)}")
+        elif op.tag == "delete":
+            parts.append(f"drops {_quote(op.old, 70)}")
+        else:
+            parts.append(f"now says {_quote(op.new, 60)} (was {_quote(op.old, 50)})")
+    more = len(edits) - min(len(edits), limit)
+    if more:
+        parts.append(f"and {more} more edit{'s' if more > 1 else ''}")
+    return "; ".join(parts) or "wording changed"
+
+
+def _records(doc: Version, a: Version, b: Version, changes: list[Change],
+             categories: Categories | None) -> list[ChangeRecord]:
+    out = []
+    for pos, ch in enumerate(changes):
+        cats: list[str] = []
+        if categories:
+            for rid in ch.new_ids + ch.old_ids:
+                cats += [c for c in categories(rid) if c not in cats]
+        out.append(ChangeRecord(
+            change_id(doc.document_id, a.version_id, b.version_id, ch), doc.document_id,
+            doc.platform, ids.platform_slug(doc.platform), doc.doc_type, a.version_id,
+            b.version_id, a.version_date, b.version_date, pos, ch.kind, ch.moved, ch.old_ids,
+            ch.new_ids, ch.old[0].section if ch.old else "",
+            ch.new[0].section if ch.new else "", ch.similarity, summarise(ch, cats[:3]),
+            [asdict(w) for w in ch.words], ch.reason))
+    return out
+
+
+def diff_versions(store: Store, version_a: str, version_b: str,
+                  categories: Categories | None = None) -> list[ChangeRecord]:
+    """Change records between any two versions of one document (not stored)."""
+    a, b = version(store, version_a), version(store, version_b)
+    if a.document_id != b.document_id:
+        raise BadInput(f"{a.version_id} and {b.version_id} are versions of different documents "
+                       f"({a.document_id}, {b.document_id})")
+    changes = diff_clauses(version_clauses(store, a.version_id),
+                           version_clauses(store, b.version_id))
+    return _records(a, a, b, changes, categories)
+
+
+def compute_changes(store: Store, categories: Categories | None = None,
+                    document_id: str | None = None) -> ChangeStats:
+    """Bring the change records up to date with the stored versions (idempotent).
+
+    On a read-only store the records already there are used as they are.
+    """
+    try:
+        return _compute(store, categories, document_id)
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc).replace(" ", "") or not _has_table(store):
+            raise StoreUnavailable(f"cannot write change records to {store.path} ({exc}); "
+                                   "run `policy-assistant ingest` once with write access"
+                                   ) from None
+        return ChangeStats()
+
+
+def _compute(store: Store, categories: Categories | None,
+             document_id: str | None) -> ChangeStats:
+    ensure_schema(store)
+    cats = categories or stored_categories(store)
+    stats = ChangeStats()
+    docs = ([document_id] if document_id else [r[0] for r in store.conn.execute(
+        "SELECT document_id FROM versions GROUP BY document_id HAVING COUNT(*) > 1")])
+    done = {(r[0], r[1]): r[2] for r in store.conn.execute(
+        "SELECT from_version, to_version, algorithm FROM change_pairs")}
+    key = algorithm_key(store)
+    wanted: set[tuple[str, str]] = set()
+    for doc_id in docs:
+        vers = versions_of(store, doc_id)
+        for a, b in zip(vers, vers[1:], strict=False):
+            wanted.add((a.version_id, b.version_id))
+            if done.get((a.version_id, b.version_id)) == key:
+                stats.pairs_kept += 1
+                continue
+            changes = diff_clauses(version_clauses(store, a.version_id),
+                                   version_clauses(store, b.version_id))
+            records = _records(a, a, b, changes, cats)
+            _write_pair(store, a, b, records, key)
+            stats.pairs_computed += 1
+            stats.records += len(records)
+    stale = [p for p in done if p not in wanted and (document_id is None or
+             p[0].startswith(document_id + "@"))]
+    with store.conn:
+        for f, t in stale:
+            _delete_pair(store, f, t)
+    stats.pairs_dropped = len(stale)
+    return stats
+
+
+def _delete_pair(store: Store, from_version: str, to_version: str) -> None:
+    conn = store.conn
+    conn.execute("DELETE FROM change_refs WHERE change_id IN (SELECT change_id FROM changes "
+                 "WHERE from_version=? AND to_version=?)", (from_version, to_version))
+    conn.execute("DELETE FROM changes WHERE from_version=? AND to_version=?",
+                 (from_version, to_version))
+    conn.execute("DELETE FROM change_pairs WHERE from_version=? AND to_version=?",
+                 (from_version, to_version))
+
+
+def algorithm_key(store: Store) -> str:
+    """What stored change records depend on besides the versions: the diff algorithm and the
+    labels their summaries name (relabelling the corpus rewrites the summaries)."""
+    tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE "
+                                               "type='table'")}
+    if "labels" not in tables:
+        return ALGORITHM
+    model = store.conn.execute("SELECT value FROM meta WHERE key='labels_model'").fetchone()
+    n = store.conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
+    digest = hashlib.sha256(f"{model[0] if model else ''}|{n}".encode()).hexdigest()[:8]
+    return f"{ALGORITHM}|labels:{digest}"
+
+
+def _write_pair(store: Store, a: Version, b: Version, records: list[ChangeRecord],
+                key: str = ALGORITHM) -> None:
+    with store.conn:
+        _delete_pair(store, a.version_id, b.version_id)
+        for r in records:
+            detail = json.dumps({"words": r.words, "reason": r.reason}, ensure_ascii=False)
+            store.conn.execute(
+                "INSERT OR REPLACE INTO changes VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "?, ?, ?, ?, ?)",
+                (r.change_id, r.document_id, r.platform_id, r.platform, r.doc_type,
+                 r.from_version, r.to_version, r.from_date, r.to_date, r.position, r.kind,
+                 int(r.moved), json.dumps(r.old_ids), json.dumps(r.new_ids), r.old_section,
+                 r.new_section, r.similarity, r.summary, detail))
+            store.conn.executemany(
+                "INSERT OR IGNORE INTO change_refs VALUES(?, ?, ?)",
+                [(rid, r.change_id, "old") for rid in r.old_ids]
+                + [(rid, r.change_id, "new") for rid in r.new_ids])
+        store.conn.execute("INSERT OR REPLACE INTO change_pairs VALUES(?, ?, ?, ?, ?)",
+                           (a.version_id, b.version_id, a.document_id, key, len(records)))
+
+
+# ---- the read side --------------------------------------------------------------------------
+
+
+def _row(r: sqlite3.Row) -> ChangeRecord:
+    detail = json.loads(r["detail"])
+    return ChangeRecord(
+        r["change_id"], r["document_id"], r["platform"], r["platform_id"], r["doc_type"],
+        r["from_version"], r["to_version"], r["from_date"], r["to_date"], r["position"],
+        r["kind"], bool(r["moved"]), json.loads(r["old_ids"]), json.loads(r["new_ids"]),
+        r["old_section"], r["new_section"], r["similarity"], r["summary"],
+        detail.get("words", []), detail.get("reason", ""))
+
+
+def _has_table(store: Store) -> bool:
+    return store.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
+                              "name='changes'").fetchone() is not None
+
+
+def resolve_platform(store: Store, platform: str) -> str:
+    """A platform ID from an ID or a display name (case-insensitive)."""
+    names = store.platforms()
+    key = platform.strip()
+    if key in names:
+        return key
+    for pid, name in names.items():
+        if name.lower() == key.lower() or pid == ids.platform_slug(key):
+            return pid
+    raise NotFound(f"no platform {platform!r} in the store")
+
+
+def resolve_doc_type(store: Store, platform_id: str, doc_type: str) -> str:
+    types = sorted({r["doc_type"] for r in store.documents(platform_id)})
+    for t in types:
+        if t.lower() == doc_type.strip().lower():
+            return t
+    matches = [t for t in types if doc_type.strip().lower() in t.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    raise BadInput(f"no document {doc_type!r} for this platform; it has: {', '.join(types)}")
+
+
+def changes_for(store: Store, platform: str, doc_type: str | None = None,
+                since: str | None = None, until: str | None = None,
+                kinds: tuple[str, ...] | None = None, refresh: bool = True
+                ) -> list[ChangeRecord]:
+    """A platform's change records, oldest version pair first, in document order.
+
+    ``since``/``until`` (ISO dates, inclusive) bound the date of the newer version of the
+    pair: the date the change was first seen. ``refresh`` first computes any missing pairs.
+    """
+    pid = resolve_platform(store, platform)
+    if refresh:
+        compute_changes(store)
+    elif not _has_table(store):
+        return []
+    sql = "SELECT * FROM changes WHERE platform_id=?"
+    args: list[Any] = [pid]
+    if doc_type:
+        sql += " AND doc_type=?"
+        args.append(resolve_doc_type(store, pid, doc_type))
+    if since:
+        sql += " AND to_date>=?"
+        args.append(since)
+    if until:
+        sql += " AND to_date<=?"
+        args.append(until + "\uffff" if len(until) == 10 else until)
+    if kinds:
+        sql += f" AND kind IN ({','.join('?' * len(kinds))})"
+        args += list(kinds)
+    sql += " ORDER BY doc_type, to_date, from_date, position"
+    return [_row(r) for r in store.conn.execute(sql, args)]
+
+
+def get_change(store: Store, change_id: str) -> ChangeRecord:
+    if _has_table(store):
+        r = store.conn.execute("SELECT * FROM changes WHERE change_id=?",
+                               (change_id.strip(),)).fetchone()
+        if r is not None:
+            return _row(r)
+    raise NotFound(f"no change record {change_id!r}")
+
+
+def history_of(store: Store, record_id: str) -> RecordHistory:
+    """Which versions of its document hold the record, and the change records naming it."""
+    clause = store.clause(record_id)  # raises NotFound
+    present = {r[0] for r in store.conn.execute(
+        "SELECT DISTINCT version_id FROM occurrences WHERE record_id=?", (record_id,))}
+    versions = [{"version_id": v.version_id, "date": v.version_date, "kind": v.kind,
+                 "present": v.version_id in present}
+                for v in versions_of(store, clause.document_id)]
+    changes: list[ChangeRecord] = []
+    previous: list[str] = []
+    nxt: list[str] = []
+    if _has_table(store):
+        for r in store.conn.execute(
+                "SELECT c.*, x.side FROM change_refs x JOIN changes c ON "
+                "c.change_id=x.change_id WHERE x.record_id=? ORDER BY c.to_date, c.position",
+                (record_id,)):
+            rec = _row(r)
+            if not any(c.change_id == rec.change_id for c in changes):
+                changes.append(rec)
+            if r["side"] == "new":
+                previous += [i for i in rec.old_ids if i != record_id and i not in previous]
+            else:
+                nxt += [i for i in rec.new_ids if i != record_id and i not in nxt]
+    return RecordHistory(record_id, clause.document_id, clause.platform, clause.doc_type,
+                         versions, changes, previous, nxt)
+
+
+def word_diff_text(record: ChangeRecord) -> str:
+    """The stored word diff rendered as ``[-old-] {+new+}``."""
+    return render_word_diff([WordOp(w["tag"], w["old"], w["new"], tuple(w["old_span"]),
+                                    tuple(w["new_span"])) for w in record.words])

@@ -1,0 +1,161 @@
+"""Clause labels in the store: the ``labels`` table and the live counts read from it.
+
+``labels(record_id, slug, confidence, severity, reason)`` holds one row per (clause, category)
+the classifier assigned; the table is created here (CREATE TABLE IF NOT EXISTS), so stores
+written before labels existed keep working. Prevalence is always computed from the store at
+the moment it is asked, never cached.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from corpus.store import Store
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS labels(
+    record_id TEXT NOT NULL, slug TEXT NOT NULL, confidence REAL NOT NULL,
+    severity TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(record_id, slug));
+CREATE INDEX IF NOT EXISTS labels_slug ON labels(slug, severity);
+"""
+
+# clauses present in the current version of their document, with the platform and doc type
+_CURRENT = ("SELECT DISTINCT c.record_id, c.platform_id, c.doc_type FROM clauses c "
+            "JOIN documents d ON d.document_id=c.document_id "
+            "JOIN occurrences o ON o.record_id=c.record_id AND o.version_id=d.current_version")
+
+
+@dataclass(frozen=True)
+class Label:
+    slug: str
+    confidence: float
+    severity: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Prevalence:
+    slug: str
+    found: int  # platforms with at least one current clause of the category
+    of: int  # platforms with at least one current document of a type the category concerns
+    doc_types: tuple[str, ...]
+    as_of: str  # newest version date among current documents: the date of the corpus
+
+    @property
+    def share(self) -> float:
+        return self.found / self.of if self.of else 0.0
+
+    def text(self) -> str:
+        return (f"found in {self.found} of {self.of} platforms ({self.share:.0%}) that have a "
+                f"{' / '.join(self.doc_types)} in the corpus of {self.as_of}")
+
+
+def ensure_schema(store: Store) -> None:
+    with store.conn:
+        store.conn.executescript(_SCHEMA)
+
+
+def has_labels(store: Store) -> bool:
+    return store.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
+                              "name='labels'").fetchone() is not None and \
+        store.conn.execute("SELECT 1 FROM labels LIMIT 1").fetchone() is not None
+
+
+def replace_labels(store: Store, rows: Iterable[tuple[str, str, float, str, str]],
+                   model_info: str = "") -> int:
+    """Replace every label with ``rows`` (record_id, slug, confidence, severity, reason)."""
+    ensure_schema(store)
+    n = 0
+    with store.conn:
+        store.conn.execute("DELETE FROM labels")
+        for batch in _batches(rows, 5000):
+            store.conn.executemany("INSERT INTO labels VALUES(?, ?, ?, ?, ?)", batch)
+            n += len(batch)
+        store.conn.execute("INSERT OR REPLACE INTO meta VALUES('labels_model', ?)",
+                           (model_info,))
+    return n
+
+
+def _batches(rows: Iterable[tuple], size: int) -> Iterable[list[tuple]]:
+    batch: list[tuple] = []
+    for r in rows:
+        batch.append(r)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def model_info(store: Store) -> dict[str, str]:
+    """What the labels were made with (written by ``replace_labels``); {} if unlabelled."""
+    import json
+
+    row = store.conn.execute("SELECT value FROM meta WHERE key='labels_model'").fetchone()
+    try:
+        return json.loads(row[0]) if row and row[0] else {}
+    except ValueError:
+        return {}
+
+
+def labels_for(store: Store, record_id: str) -> list[Label]:
+    if not has_labels(store):
+        return []
+    return [Label(r[0], r[1], r[2], r[3]) for r in store.conn.execute(
+        "SELECT slug, confidence, severity, reason FROM labels WHERE record_id=? "
+        "ORDER BY confidence DESC, slug", (record_id,))]
+
+
+def label_counts(store: Store) -> dict[str, dict[str, int]]:
+    """Per category: labelled clauses (all stored versions) and those in current documents."""
+    if not has_labels(store):
+        return {}
+    out: dict[str, dict[str, int]] = {}
+    for slug, n in store.conn.execute("SELECT slug, COUNT(*) FROM labels GROUP BY slug"):
+        out[slug] = {"clauses": n, "current": 0}
+    for slug, n in store.conn.execute(
+            f"SELECT l.slug, COUNT(*) FROM labels l JOIN ({_CURRENT}) cur "
+            "ON cur.record_id=l.record_id GROUP BY l.slug"):
+        out[slug]["current"] = n
+    return out
+
+
+def corpus_date(store: Store) -> str:
+    row = store.conn.execute("SELECT MAX(v.version_date) FROM documents d JOIN versions v ON "
+                             "v.version_id=d.current_version").fetchone()
+    return (row[0] or "")[:10]
+
+
+def prevalence(store: Store, slug: str, doc_types: Sequence[str]) -> Prevalence:
+    """How many platforms have a current clause of ``slug`` in a document of ``doc_types``,
+    out of the platforms that have a current document of one of those types."""
+    ensure_schema(store)
+    q = ",".join("?" * len(doc_types))
+    of = store.conn.execute(
+        f"SELECT COUNT(DISTINCT platform_id) FROM documents WHERE current_version IS NOT NULL "
+        f"AND doc_type IN ({q})", tuple(doc_types)).fetchone()[0]
+    found = store.conn.execute(
+        f"SELECT COUNT(DISTINCT cur.platform_id) FROM ({_CURRENT}) cur JOIN labels l ON "
+        f"l.record_id=cur.record_id WHERE l.slug=? AND cur.doc_type IN ({q})",
+        (slug, *doc_types)).fetchone()[0]
+    return Prevalence(slug, found, of, tuple(doc_types), corpus_date(store))
+
+
+def current_labelled(store: Store, slugs: Sequence[str] = (), severities: Sequence[str] = (),
+                     platform_ids: Sequence[str] = ()) -> list[sqlite3.Row]:
+    """Current clauses with a label matching every given filter (empty filter: any):
+    record_id, platform_id, platform, doc_type, embed_key, slug, confidence, severity."""
+    if not has_labels(store):
+        return []
+    sql = ("SELECT c.record_id, c.platform_id, c.platform, c.doc_type, c.embed_key, l.slug, "
+           "l.confidence, l.severity FROM labels l JOIN clauses c ON c.record_id=l.record_id "
+           f"WHERE l.record_id IN (SELECT record_id FROM ({_CURRENT}))")
+    args: list[str] = []
+    for col, values in (("l.slug", slugs), ("l.severity", severities),
+                        ("c.platform_id", platform_ids)):
+        if values:
+            sql += f" AND {col} IN ({','.join('?' * len(values))})"
+            args.extend(values)
+    return list(store.conn.execute(sql + " ORDER BY c.record_id, l.slug", args))

@@ -1,0 +1,72 @@
+"""Latency of retrieval plus the default answer on a built index, per stage.
+
+    python -m evals.bench_latency [--data-dir DIR] [--questions 120]
+
+Questions come from the ToS;DR question templates filled with platforms of the corpus (fixed
+seed), a third of them naming no platform. Every question runs in each mode in the same
+process, interleaved, so the BM25-only figures are the baseline for the ratios. Prints medians
+and 95th percentiles in milliseconds. Torch uses one thread (as when serving).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    i = min(len(values) - 1, max(0, round(q * (len(values) - 1))))
+    return values[i]
+
+
+def questions(names: list[str], n: int, seed: int = 0) -> list[str]:
+    from evals.templates import load_templates
+
+    rng = random.Random(seed)
+    templates = sorted(load_templates().values())
+    out = []
+    for i in range(n):
+        t = rng.choice(templates)
+        out.append(t.replace("{platform}", "the service" if i % 3 == 2 else rng.choice(names)))
+    return out
+
+
+def main() -> None:
+    from assistant.core import Assistant
+    from assistant.settings import Settings
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data-dir")
+    ap.add_argument("--questions", type=int, default=120)
+    args = ap.parse_args()
+    a = Assistant(Settings.from_env(data_dir=args.data_dir, threads=1))
+    t = time.perf_counter()
+    a.ask("warm up: can the service close my account?")
+    print(f"start-up (load index, model, BM25): {time.perf_counter() - t:.1f} s")
+    qs = questions(sorted(a.platform_names().values()), args.questions)
+    modes = ["hybrid", "lexical", "dense"]
+    stages: dict[str, dict[str, list[float]]] = {m: {} for m in modes}
+    for q in qs:
+        for mode in modes:
+            ans = a.ask(q, mode=mode)
+            for k, v in ans.timings.items():
+                stages[mode].setdefault(k, []).append(v)
+    base = statistics.median(stages["lexical"]["total_ms"])
+    print(f"{len(qs)} questions; milliseconds; ratio = median total / BM25-only median total")
+    print(f"{'mode':8} {'stage':12} {'p50':>8} {'p95':>8}")
+    for mode in modes:
+        for k in ("embed_ms", "dense_ms", "lexical_ms", "retrieve_ms", "answer_ms", "total_ms"):
+            if k in stages[mode]:
+                v = stages[mode][k]
+                print(f"{mode:8} {k[:-3]:12} {statistics.median(v):8.1f} {_pct(v, 0.95):8.1f}")
+        tot = statistics.median(stages[mode]["total_ms"])
+        print(f"{mode:8} {'ratio':12} {tot / base:8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
