@@ -14,7 +14,7 @@ from assistant.settings import Settings
 from corpus.errors import PolicyAssistantError
 
 # each module defines add_parser(subparsers) and sets func=run(args, ctx) -> int
-COMMANDS = ["ingest", "ask", "record", "train_labels", "label_corpus", "label"]
+COMMANDS = ["ingest", "ask", "record", "train_labels", "label_corpus", "label", "prevalence"]
 OPTIONAL_COMMANDS: list[str] = []
 
 
