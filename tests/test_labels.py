@@ -146,6 +146,7 @@ def test_prevalence_counts_are_exact(fresh_assistant) -> None:
     p = store_labels.prevalence(a.store, "data-sale", ("Privacy Policy",))
     assert (p.found, p.of) == (1, 1)
     assert p.text().startswith("found in 1 of 1 platforms (100%) that have a Privacy Policy")
+    assert p.unfavourable == 0 and p.text().endswith("; in 1 of them only as a Favourable clause")
     # the same clause in a document type the category does not concern is not counted
     p = store_labels.prevalence(a.store, "data-sale", tos)
     assert (p.found, p.of) == (0, 3)
