@@ -218,8 +218,8 @@ def _apply_rules(model: LabelModel, vectors: np.ndarray, texts: list[str],
             why = explain(level, near, model.category_ratings(j), cats[proxy].name,
                           match.confidence)
             out[r].append((slug, match.confidence, level,
-                           f"{why} (no ToS;DR assessments of {name!r} exist, so the closest "
-                           f"assessed category stands in; label from a written rule, "
+                           f"{why} (ToS;DR has too few assessments of {name!r}, so the "
+                           f"closest assessed category stands in; label from a written rule, "
                            f"{match.confidence:.0%} precision on a hand-checked sample)"))
 
 

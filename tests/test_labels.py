@@ -247,3 +247,11 @@ def test_severity_words_filter_the_search(labelled) -> None:
         "WHERE l.severity='High' AND c.platform='Streamly'")}
     assert ans.route == "severity"
     assert {c.record_id for c in ans.citations} == high
+
+
+def test_acceptance_rules() -> None:
+    got = rule_labels("By using the Services, you agree to be bound by these Terms.")
+    assert set(got) == {"contract-by-use"} and got["contract-by-use"].negated is False
+    got = rule_labels("Our Privacy Policy is incorporated into these Terms by reference.")
+    assert set(got) == {"privacy-by-acceptance"}
+    assert rule_labels("You may close your account at any time.") == {}
