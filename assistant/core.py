@@ -48,8 +48,17 @@ def clean_question(question: str) -> str:
 
 @dataclass
 class RecordView:
+    """A record page: the clause, the ToS;DR assessments quoting it, its labels (category,
+    severity, prevalence, similar clauses on other platforms) and its change history."""
+
     clause: ClauseRow
     annotations: list[dict[str, Any]] = field(default_factory=list)
+    labels: Any = None  # assistant.labels.RecordLabels, when the corpus is labelled
+    category: str = ""
+    severity: str = ""
+    prevalence: str = ""
+    similar: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Assistant:
@@ -388,7 +397,41 @@ class Assistant:
 
             raise NotFound(f"no record {rid!r}{hint}") from None
         notes = [dict(r) for r in self.store.annotations_for(rid)]
-        return RecordView(clause, notes)
+        view = RecordView(clause, notes)
+        self._add_labels(view)
+        self._add_history(view)
+        return view
+
+    def _add_labels(self, view: RecordView) -> None:
+        from assistant.labels import record_labels
+
+        labels = record_labels(self.store, view.clause.record_id)
+        if labels is None or not labels.categories:
+            return
+        view.labels = labels
+        view.category = ", ".join(f"{c.name} ({c.confidence:.0%})" for c in labels.categories)
+        view.severity = labels.severity or ""
+        view.prevalence = "; ".join(f"{c.name}: {c.prevalence}" for c in labels.categories)
+        seen: set[str] = set()
+        for c in labels.categories:
+            for sim in c.similar:
+                if sim.record_id not in seen:
+                    seen.add(sim.record_id)
+                    view.similar.append({"record_id": sim.record_id, "platform": sim.platform,
+                                         "doc_type": f"{sim.doc_type} · {c.name} · "
+                                                     f"{sim.severity}", "text": sim.text})
+
+    def _add_history(self, view: RecordView) -> None:
+        from corpus.changes import history_of
+
+        try:
+            hist = history_of(self.store, view.clause.record_id)
+        except Exception:  # no change records yet (read-only store): the page goes without
+            return
+        for ch in hist.changes:
+            view.history.append({"date": f"{ch.from_date} → {ch.to_date}",
+                                 "change": f"{ch.kind} ({ch.change_id})",
+                                 "summary": ch.summary})
 
 
 def _record_answer(view: RecordView) -> Answer:
