@@ -109,7 +109,7 @@ class Assistant:
                     f"no clauses in {self.settings.store_path}; build the index with "
                     "`policy-assistant ingest PATH` (e.g. ../shared/policy-docs)")
             texts = [r["embed_text"] for r in rows]
-            cached = (rows, LexicalIndex(rows and [r["record_id"] for r in rows], texts),
+            cached = (rows, LexicalIndex([r["record_id"] for r in rows], texts),
                       idf_from_texts(texts))
             self._write_cache(cached)
         rows, self._lexical, idf = cached

@@ -301,19 +301,22 @@ class WebUI:
                     r_page = gr.HTML("", elem_id="pa-record", js_on_load=RECORD_CLICK_JS)
 
             ask_out = [chat, msg, state, focus, sources, f_plat]
+            # api_name=False makes an endpoint private; gradio still honours it but its
+            # stubs say str | None, hence the ignores below.
             for trigger in (msg.submit, send.click):
                 trigger(self.respond, [msg, state, f_plat, f_docs], ask_out,
-                        api_name="ask" if trigger == send.click else False)
-            f_plat.input(self.set_focus, [state, f_plat], state, api_name=False)
-            chat.select(self.select_message, state, sources, api_name=False)
+                        api_name="ask" if trigger == send.click else False)  # type: ignore[arg-type]
+            f_plat.input(self.set_focus, [state, f_plat], state, api_name=False)  # type: ignore[arg-type]
+            chat.select(self.select_message, state, sources, api_name=False)  # type: ignore[arg-type]
             reset_out = [chat, msg, state, focus, sources, f_plat, f_docs]
             reset.click(self.reset, None, reset_out, api_name="reset")
-            chat.clear(self.reset, None, reset_out, api_name=False)  # the chat's own bin icon
+            chat.clear(self.reset, None, reset_out,  # the chat's own bin icon
+                       api_name=False)  # type: ignore[arg-type]
             nav = [tabs, r_id, r_page]
             for html in (sources, c_table, r_page):
-                html.click(self.click_record, None, nav, api_name=False)
+                html.click(self.click_record, None, nav, api_name=False)  # type: ignore[arg-type]
             r_go.click(self.open_record, r_id, [r_id, r_page], api_name="record")
-            r_id.submit(self.open_record, r_id, [r_id, r_page], api_name=False)
+            r_id.submit(self.open_record, r_id, [r_id, r_page], api_name=False)  # type: ignore[arg-type]
             c_go.click(self.run_compare, [c_plat, c_topic, c_cat],
                        [c_focus, c_table, c_diff, c_csv, c_md], api_name="compare")
             demo.load(self.on_load, None, nav, api_name=False)
