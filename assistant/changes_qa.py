@@ -11,6 +11,7 @@ The conversation router calls ``is_change_question``, ``extract_dates`` and then
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from assistant.citations import verify
 from assistant.dates import DateRange, extract_dates, strip_dates
 from assistant.types import Answer, Citation, Filters, Hit
 from corpus import changes as ch
+from corpus.errors import NotFound
 from corpus.ids import platform_slug
 from corpus.text import normalise, sentence_spans
 
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["DateRange", "answer_change_question", "answer_dated_question", "extract_dates",
            "is_change_question"]
 
-MAX_LISTED = 8  # change records spelled out in one answer; the rest are counted
+MAX_LISTED = 10  # change records spelled out in one answer; the rest are counted
 QUOTE_MAX = 320  # characters of a quoted sentence
 
 _CHANGE = re.compile(
@@ -38,9 +40,10 @@ _CHANGE = re.compile(
     r"|\bchanges? (?:to|in|of)\b"
     r"|\b(?:changed|updated|revised|amended|modified)\b.*\b(?:terms|polic(?:y|ies)|clauses?"
     r"|agreement|guidelines|wording|provisions?|section)\b"
-    r"|\b(?:used to|no longer|any ?more|still)\b"
+    r"|\bused to\b"
     r"|\b(?:previous|earlier|older|old|prior|past) (?:version|terms|polic(?:y|ies)|wording)\b"
     r"|\b(?:history|timeline) of\b|\bwhen did\b.*\bchange\b|\bwhat'?s new\b", re.I)
+_STILL = re.compile(r"\b(?:still|no longer|any ?more)\b", re.I)
 # words that say "change" and nothing about the topic
 _CHANGE_WORDS = frozenset(re.findall(r"\w+", """change changed changes changing update updated
 updates revise revised
@@ -63,7 +66,11 @@ def is_change_question(question: str) -> bool:
     q = question.strip()
     if re.search(r"\bhow (?:do|can|could|would) (?:i|we|you)\b.*\bchange\b", q, re.I):
         return False  # "How do I change my email address?"
-    return bool(_CHANGE.search(q))
+    if _CHANGE.search(q):
+        return True
+    # "still" / "no longer" ask about change only beside a date ("still ... since 2022");
+    # alone they are ordinary ("Can Spotify still use my data after I delete my account?")
+    return bool(_STILL.search(q)) and extract_dates(q) is not None
 
 
 @dataclass
@@ -191,7 +198,7 @@ def _texts(store, rec: ch.ChangeRecord) -> list[str]:
     for rid in rec.old_ids + rec.new_ids:
         try:
             out.append(store.clause(rid).text)
-        except Exception:  # a record dropped from the store since: its summary still speaks
+        except NotFound:  # a record dropped from the store since: its summary still speaks
             out.append(rec.summary)
     return out
 
@@ -217,8 +224,8 @@ def answer_change_question(assistant: Assistant, question: str,
     ch.compute_changes(store)  # no-op when up to date
     tracked = _tracked_platforms(store)
     if not pids:
-        names = ", ".join(sorted(tracked.values())) or "none"
-        return Answer(f"Which platform do you mean? Older versions are tracked for: {names}.",
+        listed = ", ".join(sorted(tracked.values())) or "none"
+        return Answer(f"Which platform do you mean? Older versions are tracked for: {listed}.",
                       [], [], route="changes", abstained=True,
                       meta={"change_ids": [], "reason": "no platform"})
     names = assistant.platform_names()
@@ -290,7 +297,7 @@ def _platform_block(assistant: Assistant, pid: str, question: str, dates: DateRa
             f"versions {', '.join(f'{a} → {b}' for a, b in pairs)}")
     head += (f"; {len(formatting)} formatting-only change(s) not listed." if formatting
              else ".")
-    shown = sorted(wording, key=lambda r: -_substance(r))[:MAX_LISTED]
+    shown = _pick(store, wording)
     shown.sort(key=lambda r: (r.doc_type, r.to_date, r.position))
     lines = [head]
     current_pair = None
@@ -306,14 +313,32 @@ def _platform_block(assistant: Assistant, pid: str, question: str, dates: DateRa
             c = cited.cite(store, r.new_ids[0], _changed_words(r, "new"))
             lines.append(f"    now [{c.n}] “{c.quote}” {c.record_id}")
     if len(wording) > len(shown):
+        flags = "".join(f" {flag} {shlex.quote(value)}" for flag, value in (
+            ("--document", doc_type or ""), ("--since", dates.start if dates else ""),
+            ("--until", dates.end if dates else "")) if value)
         lines.append(f"\n…and {len(wording) - len(shown)} more: policy-assistant changes "
-                     f"{name!r}" + (f" --since {dates.start}" if dates and dates.start else ""))
+                     f"{shlex.quote(name)}{flags} --wording-only")
     return "\n".join(lines)
 
 
-def _substance(r: ch.ChangeRecord) -> int:
+def _pick(store, records: list[ch.ChangeRecord]) -> list[ch.ChangeRecord]:
+    """Up to MAX_LISTED records, the most substantial first, taking turns between version pairs
+    so that a short change in one pair is not crowded out by long ones in another."""
+    queues: dict[tuple[str, str], list[ch.ChangeRecord]] = {}
+    for r in sorted(records, key=lambda r: -_substance(store, r)):
+        queues.setdefault((r.document_id, r.to_version), []).append(r)
+    out: list[ch.ChangeRecord] = []
+    while len(out) < MAX_LISTED and any(queues.values()):
+        for q in queues.values():
+            if q and len(out) < MAX_LISTED:
+                out.append(q.pop(0))
+    return out
+
+
+def _substance(store, r: ch.ChangeRecord) -> int:
+    """How much wording changed: the clause for an addition or removal, else the edits."""
     if r.kind != "modified":
-        return 400
+        return sum(len(t) for t in _texts(store, r))
     return sum(len(w["old"]) + len(w["new"]) for w in r.words if w["tag"] != "equal")
 
 
@@ -349,7 +374,7 @@ def answer_dated_question(assistant: Assistant, question: str,
     dates = date_range if date_range is not None else extract_dates(question)
     if dates is None or not dates.as_of:
         return assistant.ask(question, platforms=platforms, mode=mode)
-    q = strip_dates(question, dates) or question
+    q = expand_abbreviations(strip_dates(question, dates) or question)
     filters = assistant.resolve_filters(question, platforms)
     filters = Filters(filters.platforms, filters.doc_types, dates.as_of)
     answer = assistant.ask(q, filters, mode=mode)
@@ -364,6 +389,20 @@ def answer_dated_question(assistant: Assistant, question: str,
                                for p, t, d in in_force]
     answer.route = "dated"
     return answer
+
+
+_ABBREVIATIONS = {"ai": "artificial intelligence", "ml": "machine learning",
+                  "tos": "terms of service"}
+
+
+def expand_abbreviations(question: str) -> str:
+    """``AI`` -> ``AI (artificial intelligence)``: older versions spell the words out, and
+    neither BM25 nor the embedding model links the two reliably."""
+    def repl(m: re.Match) -> str:
+        return f"{m.group(0)} ({_ABBREVIATIONS[m.group(0).lower()]})"
+
+    pattern = r"\b(?:" + "|".join(_ABBREVIATIONS) + r")\b"
+    return re.sub(pattern, repl, question, flags=re.I)
 
 
 def _versions_in_force(store, pids: tuple[str, ...], as_of: str) -> list[tuple[str, str, str]]:

@@ -112,7 +112,7 @@ class ChromaIndex:
                 out[rid] = dict(meta or {})
         return out
 
-    def add(self, rows: Sequence[tuple[str, Sequence[float], str, dict[str, Any]]]) -> None:
+    def add(self, rows: Sequence[tuple[str, Iterable[float], str, dict[str, Any]]]) -> None:
         """(record_id, vector, text, metadata) rows, written through LlamaIndex."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
@@ -171,7 +171,7 @@ def _filters(where: dict[str, Any] | None) -> Any:
 
     ops = {"==": FilterOperator.EQ, "<=": FilterOperator.LTE, ">": FilterOperator.GT,
            ">=": FilterOperator.GTE, "<": FilterOperator.LT}
-    items = []
+    items: list[MetadataFilter | MetadataFilters] = []
     for key, value in where.items():
         if isinstance(value, list):
             items.append(MetadataFilter(key=key, value=value, operator=FilterOperator.IN))

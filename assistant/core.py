@@ -27,6 +27,10 @@ from corpus.models import Document
 from corpus.store import ClauseRow, Store
 
 MAX_QUESTION = 2000
+# "What changed…", "Did … change", "Has … changed": questions about the history of a text;
+# "Can they change the terms?" is a question about a provision and stays a plain question
+_HISTORY_OPENING = re.compile(r"\s*(what(?! happens)|did|has|have|had|how (?:has|have|did)|"
+                              r"when (?:did|was|were)|which (?:clauses?|terms|parts?))\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -44,8 +48,17 @@ def clean_question(question: str) -> str:
 
 @dataclass
 class RecordView:
+    """A record page: the clause, the ToS;DR assessments quoting it, its labels (category,
+    severity, prevalence, similar clauses on other platforms) and its change history."""
+
     clause: ClauseRow
     annotations: list[dict[str, Any]] = field(default_factory=list)
+    labels: Any = None  # assistant.labels.RecordLabels, when the corpus is labelled
+    category: str = ""
+    severity: str = ""
+    prevalence: str = ""
+    similar: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Assistant:
@@ -96,7 +109,7 @@ class Assistant:
                     f"no clauses in {self.settings.store_path}; build the index with "
                     "`policy-assistant ingest PATH` (e.g. ../shared/policy-docs)")
             texts = [r["embed_text"] for r in rows]
-            cached = (rows, LexicalIndex(rows and [r["record_id"] for r in rows], texts),
+            cached = (rows, LexicalIndex([r["record_id"] for r in rows], texts),
                       idf_from_texts(texts))
             self._write_cache(cached)
         rows, self._lexical, idf = cached
@@ -240,11 +253,19 @@ class Assistant:
         return to_hits(nodes, self._table)
 
     def ask(self, question: str, filters: Filters | None = None, mode: str = "hybrid",
-            platforms: list[str] | None = None) -> Answer:
+            platforms: list[str] | None = None, route: bool = True) -> Answer:
+        """A cited answer. Questions about what changed between versions go to the change
+        records, and a question naming a date is answered from the versions in force then
+        (``route=False`` keeps to plain retrieval)."""
         t0 = time.perf_counter()
         q = clean_question(question)
         if filters is None:
             filters = self.resolve_filters(q, platforms)
+        if route and not filters.as_of:
+            history = self._route_history(q, filters, mode)
+            if history is not None:
+                history.timings.setdefault("total_ms", (time.perf_counter() - t0) * 1000)
+                return history
         from assistant.label_answers import label_route
 
         self._load()
@@ -256,7 +277,7 @@ class Assistant:
         if routed is not None:
             filters = routed
         timings: dict[str, float] = {}
-        hits = self.retrieve(q, filters, mode=mode, timings=timings)
+        hits = self.retrieve(self.query_text(q, filters), filters, mode=mode, timings=timings)
         assert self._answerer is not None and self._table is not None
         t = time.perf_counter()
         names = self.matcher.names
@@ -271,6 +292,32 @@ class Assistant:
         answer.meta.update({"platforms": list(filters.platforms),
                             "doc_types": list(filters.doc_types), "as_of": filters.as_of})
         return answer
+
+    def _route_history(self, q: str, filters: Filters, mode: str) -> Answer | None:
+        from assistant.changes_qa import (
+            answer_change_question,
+            answer_dated_question,
+            is_change_question,
+        )
+        from assistant.dates import extract_dates
+
+        dates = extract_dates(q)
+        asks_history = is_change_question(q) and (
+            dates is not None or bool(_HISTORY_OPENING.match(q)))
+        plats = list(filters.platforms) or None
+        if asks_history:
+            return answer_change_question(self, q, plats, dates)
+        if dates is not None and dates.as_of:
+            return answer_dated_question(self, q, plats, dates, mode)
+        return None
+
+    def query_text(self, question: str, filters: Filters) -> str:
+        """The question without the platform names that became filters: every clause of a
+        platform names it, so the name only adds noise to both retrievers."""
+        from assistant.chat import strip_platforms
+
+        spans = [s for s in self.matcher.find_spans(question) if s[0] in filters.platforms]
+        return (strip_platforms(question, spans) or question) if spans else question
 
     def describe_search(self, f: Filters) -> str:
         assert self._table is not None
@@ -318,12 +365,16 @@ class Assistant:
                 res.platforms, res.topic, res.question)
             session.mentioned = res.mentioned
             f = Filters(tuple(res.platforms), tuple(session.doc_types))
-            if res.route == "compare":
+            history = self._route_history(msg, f, "hybrid") if res.route == "ask" else None
+            if history is not None:
+                answer = history
+            elif res.route == "compare":
                 answer = self.compare(res.topic, res.platforms, session.doc_types)
             else:
-                answer = self.ask(res.question or res.topic, f)
-            answer.route = res.route
-            answer.focus = describe(res, names)
+                answer = self.ask(res.question or res.topic, f, route=False)
+            if history is None:
+                answer.route = res.route
+                answer.focus = describe(res, names)
         answer.meta.update({
             "route": answer.route, "platforms": list(res.platforms), "topic": res.topic,
             "kept_platforms": res.kept_platforms, "kept_topic": res.kept_topic})
@@ -346,7 +397,41 @@ class Assistant:
 
             raise NotFound(f"no record {rid!r}{hint}") from None
         notes = [dict(r) for r in self.store.annotations_for(rid)]
-        return RecordView(clause, notes)
+        view = RecordView(clause, notes)
+        self._add_labels(view)
+        self._add_history(view)
+        return view
+
+    def _add_labels(self, view: RecordView) -> None:
+        from assistant.labels import record_labels
+
+        labels = record_labels(self.store, view.clause.record_id)
+        if labels is None or not labels.categories:
+            return
+        view.labels = labels
+        view.category = ", ".join(f"{c.name} ({c.confidence:.0%})" for c in labels.categories)
+        view.severity = labels.severity or ""
+        view.prevalence = "; ".join(f"{c.name}: {c.prevalence}" for c in labels.categories)
+        seen: set[str] = set()
+        for c in labels.categories:
+            for sim in c.similar:
+                if sim.record_id not in seen:
+                    seen.add(sim.record_id)
+                    view.similar.append({"record_id": sim.record_id, "platform": sim.platform,
+                                         "doc_type": f"{sim.doc_type} · {c.name} · "
+                                                     f"{sim.severity}", "text": sim.text})
+
+    def _add_history(self, view: RecordView) -> None:
+        from corpus.changes import history_of
+
+        try:
+            hist = history_of(self.store, view.clause.record_id)
+        except Exception:  # no change records yet (read-only store): the page goes without
+            return
+        for ch in hist.changes:
+            view.history.append({"date": f"{ch.from_date} → {ch.to_date}",
+                                 "change": f"{ch.kind} ({ch.change_id})",
+                                 "summary": ch.summary})
 
 
 def _record_answer(view: RecordView) -> Answer:

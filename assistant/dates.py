@@ -63,8 +63,8 @@ class DateRange:
 
 
 def _period(m: re.Match, p: str, suffix: str = "") -> tuple[str, str] | None:
-    def g(name: str) -> str | None:
-        return m.group(f"{p}{name}{suffix}")
+    def g(name: str) -> str:
+        return m.group(f"{p}{name}{suffix}") or ""
 
     try:
         if g("kiso"):

@@ -160,8 +160,9 @@ def severity_answer(assistant: Any, question: str, filters: Filters, severities:
     what = " / ".join(severities) + "-severity clauses"
     if slug:
         what += f" about {slug}"
-    where = assistant.describe_search(filters)
-    lead = (f"{len(allowed)} {what} in {where}; the {len(citations)} closest to the question:"
+    where = filters.describe(assistant.platform_names()).split(";")[0]
+    lead = (f"{len(allowed)} {what} in the current documents of {where}; the "
+            f"{len(citations)} closest to the question:"
             if citations else f"No {what} in {where}.")
     body = "\n".join(f"[{c.n}] {c.platform} ({c.document}; "
                      f"{', '.join(labels.get(c.record_id, []))}): \"{c.quote}\" ({c.record_id})"

@@ -218,8 +218,8 @@ def _apply_rules(model: LabelModel, vectors: np.ndarray, texts: list[str],
             why = explain(level, near, model.category_ratings(j), cats[proxy].name,
                           match.confidence)
             out[r].append((slug, match.confidence, level,
-                           f"{why} (no ToS;DR assessments of {name!r} exist, so the closest "
-                           f"assessed category stands in; label from a written rule, "
+                           f"{why} (ToS;DR has too few assessments of {name!r}, so the "
+                           f"closest assessed category stands in; label from a written rule, "
                            f"{match.confidence:.0%} precision on a hand-checked sample)"))
 
 
@@ -322,8 +322,9 @@ class RecordLabels:
     def lines(self) -> list[str]:
         """Plain-text block for the CLI record page and the app's record tab."""
         if not self.categories:
-            return ["Labels    none (no category above its threshold)"]
-        out = [f"Severity  {self.severity}"]
+            return ["Clause labels: none (no category above its threshold)"]
+        out = ["Clause labels (classifier trained on ToS;DR assessments):",
+               f"Severity  {self.severity}"]
         for c in self.categories:
             out.append(f"Category  {c.name} [{c.slug}] · confidence {c.confidence:.0%}")
             out.append(f"  {c.reason}")
@@ -404,6 +405,7 @@ def prevalence_table(store: Store) -> list[dict[str, Any]]:
     for c in load_taxonomy():
         p = store_labels.prevalence(store, c.slug, c.doc_types)
         out.append({"slug": c.slug, "name": c.name, "found": p.found, "of": p.of,
+                    "unfavourable": p.unfavourable,
                     "share": round(p.share, 4), "as_of": p.as_of, "text": p.text(),
                     **counts.get(c.slug, {"clauses": 0, "current": 0})})
     return out

@@ -21,6 +21,21 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
+# words whose stems differ from the policy wording people search for
+EXPANSIONS = {
+    "scraper": "scraping scrape", "scrapers": "scraping scrape", "scrape": "scraping",
+    "bot": "robots automated", "bots": "robots automated", "crawl": "crawling spiders",
+    "ai": "artificial intelligence", "ml": "machine learning", "sell": "sale sold selling",
+    "delete": "deletion", "ban": "suspend terminate", "kid": "children minors",
+    "kids": "children minors", "lawsuit": "court claims", "sue": "court claims legal action",
+}
+
+
+def expand(query: str) -> str:
+    extra = [EXPANSIONS[w] for w in query.lower().replace("?", " ").split() if w in EXPANSIONS]
+    return " ".join([query, *extra])
+
+
 class LexicalIndex:
     def __init__(self, ids: list[str], texts: list[str]):
         import bm25s
@@ -49,7 +64,7 @@ class LexicalIndex:
         """(row, score) of the best ``k`` rows with a positive score, within ``mask``."""
         import bm25s
 
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer,
+        tokens = bm25s.tokenize([expand(query)], stopwords="en", stemmer=self._stemmer,
                                 show_progress=False, return_ids=False)[0]
         if not tokens or not self.ids:
             return []

@@ -75,14 +75,16 @@ class Parsed:
 
 
 def split_sentences(reply: str) -> list[str]:
-    """Sentences of the reply; markers opening a sentence belong to the one before it."""
+    """Sentences of the reply, line by line. Markers that open a sentence belong to the
+    sentence before it on the same line ("... 30 days. [2] You may ..."); markers that open a
+    line cite that line."""
     out: list[str] = []
     for line in reply.splitlines():
         line = re.sub(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+", "", line).strip()
-        for s, e in sentence_spans(line):
+        for i, (s, e) in enumerate(sentence_spans(line)):
             sent = line[s:e]
             lead = _LEADING_MARKERS.match(sent)
-            if lead and out:
+            if lead and i > 0:
                 out[-1] = out[-1] + " " + lead.group(0).strip()
                 sent = sent[lead.end():].strip()
             if sent:

@@ -36,9 +36,9 @@ class PlatformMatcher:
         for pid in names:
             self.table.setdefault(pid.replace("-", " "), pid)
         for alias, target in ALIASES.items():
-            pid = by_lower.get(target.lower())
-            if pid:
-                self.table.setdefault(alias, pid)
+            target_pid = by_lower.get(target.lower())
+            if target_pid:
+                self.table.setdefault(alias, target_pid)
         self._max_words = max((len(k.split()) for k in self.table), default=1)
 
     def find(self, text: str) -> list[str]:

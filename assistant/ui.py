@@ -50,7 +50,7 @@ CSS = """
 .pa-n {font-weight: 700;}
 button.pa-rec {font-family: var(--font-mono); font-size: 0.85em; border: 1px solid
   var(--color-accent); border-radius: 4px; padding: 0 4px; color: var(--color-accent);
-  background: transparent; cursor: pointer;}
+  background: transparent; cursor: pointer; white-space: nowrap;}
 .pa-section {font-size: 0.85em; color: var(--body-text-color-subdued); margin: 4px 0;}
 blockquote.pa-clause {margin: 6px 0; padding-left: 10px; border-left: 3px solid
   var(--border-color-accent); white-space: normal;}
@@ -65,8 +65,8 @@ tr.pa-silent td {color: var(--body-text-color-subdued);}
 
 PREFERRED_EXAMPLES = ["Spotify", "Coursera", "Zoom", "Discord", "Streamly", "Learnify",
                       "Chatterbox"]
-STREAM_STEPS = 6  # a finished answer is revealed in this many steps
-STREAM_PAUSE = 0.03
+STREAM_STEPS = 4  # a finished answer is revealed in this many steps
+STREAM_PAUSE = 0.02
 
 
 def _examples(names: list[str]) -> list[str]:
@@ -148,7 +148,7 @@ class WebUI:
         msgs = state["messages"]
         msgs.append({"role": "user", "content": H.text_block(message)})
         msgs.append({"role": "assistant", "content": "Searching…"})
-        yield msgs, "", state, gr.skip(), gr.skip(), gr.skip()
+        yield list(msgs), "", state, gr.skip(), gr.skip(), gr.skip()
         try:
             answer = self.answer(state, message, platforms, doc_types)
         except PolicyAssistantError as exc:
@@ -163,13 +163,16 @@ class WebUI:
             return
         with self.lock:
             cards = H.citation_cards(answer, self._lookup)
-        focus = H.focus_line(answer.focus)
+        focus_text = answer.focus
+        if doc_types and answer.route in ("ask", "compare") and doc_types[0] not in focus_text:
+            focus_text += f" (in {', '.join(doc_types)} only)"
+        focus = H.focus_line(focus_text)
         if answer.route in ("ask", "help", "record"):
             words = re.split(r"(\s+)", answer.text)
             step = max(1, len(words) // STREAM_STEPS)
             for i in range(step, len(words), step):
                 msgs[-1] = {"role": "assistant", "content": H.text_block("".join(words[:i]))}
-                yield msgs, "", state, focus, gr.skip(), gr.skip()
+                yield list(msgs), "", state, focus, gr.skip(), gr.skip()
                 time.sleep(STREAM_PAUSE)
         msgs[-1] = {"role": "assistant", "content": H.answer_bubble(answer)}
         state["cards"][str(len(msgs) - 1)] = cards
@@ -241,8 +244,8 @@ class WebUI:
         counts = self.a.store.counts()
         with gr.Blocks(title="Policy assistant", analytics_enabled=False) as demo:
             gr.HTML(f"<h2>Policy assistant</h2><p>Cited answers from "
-                    f"{H.e(counts.get('clauses', 0))} clauses of "
-                    f"{H.e(counts.get('platforms', len(self.names)))} platforms' terms and "
+                    f"{counts.get('clauses', 0):,} clauses of "
+                    f"{counts.get('platforms', len(self.names)):,} platforms' terms and "
                     "policies. Every claim cites a record ID you can open.</p>",
                     js_on_load=None)
             state = gr.State(self.new_state())
@@ -298,18 +301,22 @@ class WebUI:
                     r_page = gr.HTML("", elem_id="pa-record", js_on_load=RECORD_CLICK_JS)
 
             ask_out = [chat, msg, state, focus, sources, f_plat]
+            # api_name=False makes an endpoint private; gradio still honours it but its
+            # stubs say str | None, hence the ignores below.
             for trigger in (msg.submit, send.click):
                 trigger(self.respond, [msg, state, f_plat, f_docs], ask_out,
-                        api_name="ask" if trigger == send.click else False)
-            f_plat.input(self.set_focus, [state, f_plat], state, api_name=False)
-            chat.select(self.select_message, state, sources, api_name=False)
-            reset.click(self.reset, None, [chat, msg, state, focus, sources, f_plat, f_docs],
-                        api_name="reset")
+                        api_name="ask" if trigger == send.click else False)  # type: ignore[arg-type]
+            f_plat.input(self.set_focus, [state, f_plat], state, api_name=False)  # type: ignore[arg-type]
+            chat.select(self.select_message, state, sources, api_name=False)  # type: ignore[arg-type]
+            reset_out = [chat, msg, state, focus, sources, f_plat, f_docs]
+            reset.click(self.reset, None, reset_out, api_name="reset")
+            chat.clear(self.reset, None, reset_out,  # the chat's own bin icon
+                       api_name=False)  # type: ignore[arg-type]
             nav = [tabs, r_id, r_page]
             for html in (sources, c_table, r_page):
-                html.click(self.click_record, None, nav, api_name=False)
+                html.click(self.click_record, None, nav, api_name=False)  # type: ignore[arg-type]
             r_go.click(self.open_record, r_id, [r_id, r_page], api_name="record")
-            r_id.submit(self.open_record, r_id, [r_id, r_page], api_name=False)
+            r_id.submit(self.open_record, r_id, [r_id, r_page], api_name=False)  # type: ignore[arg-type]
             c_go.click(self.run_compare, [c_plat, c_topic, c_cat],
                        [c_focus, c_table, c_diff, c_csv, c_md], api_name="compare")
             demo.load(self.on_load, None, nav, api_name=False)
@@ -323,7 +330,7 @@ def theme() -> Any:
 
 
 def build_app(assistant: Any, examples: list[str] | None = None,
-              concurrency: int = 4) -> gr.Blocks:
+              concurrency: int = 16) -> gr.Blocks:
     demo = WebUI(assistant, examples).build()
     demo.queue(default_concurrency_limit=concurrency, max_size=256)
     return demo

@@ -76,8 +76,9 @@ def record_button(record_id: str) -> str:
 
 
 def citation_card(c: Citation, clause_text: str, url: str = "", source: str = "",
-                  open_: bool = False) -> str:
-    section = f'<div class="pa-section">{e(c.section)}</div>' if c.section else ""
+                  open_: bool = False, section: str = "") -> str:
+    section = c.section or section
+    section = f'<div class="pa-section">{e(section)}</div>' if section else ""
     return (
         f'<details class="pa-card" data-n="{e(c.n)}"{" open" if open_ else ""}>'
         f'<summary><span class="pa-n">[{e(c.n)}]</span> {record_button(c.record_id)} '
@@ -96,12 +97,13 @@ def citation_cards(answer: Answer, lookup: Callable[[str], Any] | None = None) -
     texts = {h.record_id: h.text for h in answer.evidence}
     cards = []
     for i, c in enumerate(answer.citations):
-        clause_text, url, source = texts.get(c.record_id, ""), "", ""
+        clause_text, url, source, section = texts.get(c.record_id, ""), "", "", ""
         view = lookup(c.record_id) if lookup else None
         if view is not None:
             clause_text = clause_text or view.clause.text
-            url, source = view.clause.url, view.clause.source
-        cards.append(citation_card(c, clause_text or c.quote, url, source, open_=i == 0))
+            url, source, section = view.clause.url, view.clause.source, view.clause.section
+        cards.append(citation_card(c, clause_text or c.quote, url, source, open_=i == 0,
+                                   section=section))
     return '<div class="pa-cards">' + "".join(cards) + "</div>"
 
 

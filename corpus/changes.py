@@ -24,12 +24,12 @@ from typing import Any
 
 from corpus import ids
 from corpus.diff import Change, Clause, WordOp, diff_clauses, render_word_diff
-from corpus.errors import BadInput, NotFound
+from corpus.errors import BadInput, NotFound, StoreUnavailable
 from corpus.segment import display_text
 from corpus.store import Store
 from corpus.text import clean_markdown
 
-ALGORITHM = "diff-2"  # bump when the diff or the summaries change: stored pairs are recomputed
+ALGORITHM = "diff-3"  # bump when the diff or the summaries change: stored pairs are recomputed
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes(
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS change_pairs(
 """
 
 Categories = Callable[[str], list[str]]
+UNSURE = 0.5  # labels below this confidence are shown as "slug?"
 
 
 @dataclass(frozen=True)
@@ -185,16 +186,20 @@ def stored_categories(store: Store) -> Categories:
     for table in ("labels", "clause_labels", "categories"):
         if table in tables:
             cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-            col = next((c for c in ("category", "slug", "label") if c in cols), None)
+            col = next((c for c in ("slug", "category", "label") if c in cols), None)
+            conf = "confidence" if "confidence" in cols else "1.0"
             if "record_id" in cols and col:
-                label_sql = f"SELECT {col} FROM {table} WHERE record_id=?"
+                label_sql = (f"SELECT {col}, {conf} FROM {table} WHERE record_id=? "
+                             f"ORDER BY {conf} DESC, {col}")
                 break
 
     def lookup(record_id: str) -> list[str]:
         if label_sql:
-            got = [r[0] for r in conn.execute(label_sql, (record_id,)) if r[0]]
+            # a label the classifier was unsure of is shown with a question mark
+            got = [f"{r[0]}{'?' if r[1] is not None and r[1] < UNSURE else ''}"
+                   for r in conn.execute(label_sql, (record_id,)) if r[0]]
             if got:
-                return sorted(set(got))
+                return list(dict.fromkeys(got))
         r = conn.execute("SELECT meta FROM clauses WHERE record_id=?", (record_id,)).fetchone()
         cats = json.loads(r[0]).get("categories") if r and r[0] else None
         if isinstance(cats, str):
@@ -219,6 +224,7 @@ def _quote(text: str, limit: int = 90) -> str:
     return f"“{text[:limit - 1].rstrip()}…”" if len(text) > limit else f"“{text}”"
 
 
+_LIST_NUMBER = re.compile(r"^\d{1,3}[.)]$")
 _LEAD_HEADING = re.compile(r"^\s*(?:\*\*|__)(.{3,80}?)(?:\*\*|__)")
 
 
@@ -262,6 +268,9 @@ def describe_edit(ops: list[WordOp], limit: int = 3) -> str:
     """``now says “…” (was “…”); adds “…”; drops “…”`` from the non-equal word steps."""
     parts = []
     edits = [op for op in ops if op.tag != "equal"]
+    # a renumbered list item ("77." for "78.") is formatting inside a real edit: not worth a word
+    worded = [op for op in edits if not (_LIST_NUMBER.match(op.old) and _LIST_NUMBER.match(op.new))]
+    edits = worded or edits
     edits.sort(key=lambda op: -(len(op.old) + len(op.new)))
     for op in sorted(edits[:limit], key=lambda op: op.new_span[0]):
         if op.tag == "insert":
@@ -308,7 +317,22 @@ def diff_versions(store: Store, version_a: str, version_b: str,
 
 def compute_changes(store: Store, categories: Categories | None = None,
                     document_id: str | None = None) -> ChangeStats:
-    """Bring the change records up to date with the stored versions (idempotent)."""
+    """Bring the change records up to date with the stored versions (idempotent).
+
+    On a read-only store the records already there are used as they are.
+    """
+    try:
+        return _compute(store, categories, document_id)
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc).replace(" ", "") or not _has_table(store):
+            raise StoreUnavailable(f"cannot write change records to {store.path} ({exc}); "
+                                   "run `policy-assistant ingest` once with write access"
+                                   ) from None
+        return ChangeStats()
+
+
+def _compute(store: Store, categories: Categories | None,
+             document_id: str | None) -> ChangeStats:
     ensure_schema(store)
     cats = categories or stored_categories(store)
     stats = ChangeStats()
@@ -316,18 +340,19 @@ def compute_changes(store: Store, categories: Categories | None = None,
         "SELECT document_id FROM versions GROUP BY document_id HAVING COUNT(*) > 1")])
     done = {(r[0], r[1]): r[2] for r in store.conn.execute(
         "SELECT from_version, to_version, algorithm FROM change_pairs")}
+    key = algorithm_key(store)
     wanted: set[tuple[str, str]] = set()
     for doc_id in docs:
         vers = versions_of(store, doc_id)
         for a, b in zip(vers, vers[1:], strict=False):
             wanted.add((a.version_id, b.version_id))
-            if done.get((a.version_id, b.version_id)) == ALGORITHM:
+            if done.get((a.version_id, b.version_id)) == key:
                 stats.pairs_kept += 1
                 continue
             changes = diff_clauses(version_clauses(store, a.version_id),
                                    version_clauses(store, b.version_id))
             records = _records(a, a, b, changes, cats)
-            _write_pair(store, a, b, records)
+            _write_pair(store, a, b, records, key)
             stats.pairs_computed += 1
             stats.records += len(records)
     stale = [p for p in done if p not in wanted and (document_id is None or
@@ -349,7 +374,21 @@ def _delete_pair(store: Store, from_version: str, to_version: str) -> None:
                  (from_version, to_version))
 
 
-def _write_pair(store: Store, a: Version, b: Version, records: list[ChangeRecord]) -> None:
+def algorithm_key(store: Store) -> str:
+    """What stored change records depend on besides the versions: the diff algorithm and the
+    labels their summaries name (relabelling the corpus rewrites the summaries)."""
+    tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE "
+                                               "type='table'")}
+    if "labels" not in tables:
+        return ALGORITHM
+    model = store.conn.execute("SELECT value FROM meta WHERE key='labels_model'").fetchone()
+    n = store.conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
+    digest = hashlib.sha256(f"{model[0] if model else ''}|{n}".encode()).hexdigest()[:8]
+    return f"{ALGORITHM}|labels:{digest}"
+
+
+def _write_pair(store: Store, a: Version, b: Version, records: list[ChangeRecord],
+                key: str = ALGORITHM) -> None:
     with store.conn:
         _delete_pair(store, a.version_id, b.version_id)
         for r in records:
@@ -366,7 +405,7 @@ def _write_pair(store: Store, a: Version, b: Version, records: list[ChangeRecord
                 [(rid, r.change_id, "old") for rid in r.old_ids]
                 + [(rid, r.change_id, "new") for rid in r.new_ids])
         store.conn.execute("INSERT OR REPLACE INTO change_pairs VALUES(?, ?, ?, ?, ?)",
-                           (a.version_id, b.version_id, a.document_id, ALGORITHM, len(records)))
+                           (a.version_id, b.version_id, a.document_id, key, len(records)))
 
 
 # ---- the read side --------------------------------------------------------------------------

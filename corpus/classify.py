@@ -177,13 +177,15 @@ class LabelModel:
     def near_ratings(self, vectors: np.ndarray, slug_index: int, k: int = NEIGHBOURS
                      ) -> list[Ratings]:
         """Ratings of the ``k`` assessments of a category whose quotes are closest to each
-        vector (ties broken by assessment order, so the result is deterministic)."""
+        vector."""
         sel = np.flatnonzero(self.ref_slug == slug_index)
         if not len(sel) or not len(vectors):
             return [Ratings(0, 0, 0) for _ in range(len(vectors))]
         sims = np.asarray(vectors, dtype=np.float32) @ self.ref_vectors[self.ref_row[sel]].T
         k = min(k, len(sel))
-        order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        # only the set of the k nearest matters (counts), not their order
+        order = (np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < len(sel)
+                 else np.arange(len(sel))[None, :].repeat(len(sims), 0))
         rated = self.ref_rating[sel][order]
         return [Ratings(int((r == "bad").sum()), int((r == "good").sum()),
                         int((r == "neutral").sum())) for r in rated]

@@ -126,9 +126,9 @@ def diff_clauses(old: Sequence[Clause], new: Sequence[Clause],
         j = by_id.get(c.record_id)
         if j is None or j not in new_left:
             continue
-        a, b = old[i], new[j]
-        if a.raw and b.raw and _squash(a.raw) != _squash(b.raw) or a.text != b.text:
-            numbering = _unnumbered(a.text) == _unnumbered(b.text) and a.text != b.text
+        was, now = old[i], new[j]
+        if was.raw and now.raw and _squash(was.raw) != _squash(now.raw) or was.text != now.text:
+            numbering = _unnumbered(was.text) == _unnumbered(now.text) and was.text != now.text
             take([i], [j], "formatting", "numbering" if numbering else "markup")
         else:
             take([i], [j], "same")
@@ -183,12 +183,12 @@ def diff_clauses(old: Sequence[Clause], new: Sequence[Clause],
         is_moved = k in moved
         if p.kind == "same" and not is_moved:
             continue
-        a = tuple(old[i] for i in p.old)
-        b = tuple(new[j] for j in p.new)
+        olds_c = tuple(old[i] for i in p.old)
+        news_c = tuple(new[j] for j in p.new)
         kind = "moved" if p.kind == "same" else p.kind
-        words = word_diff(a[0].text, b[0].text) if p.kind == "modified" else []
-        changes.append(Change(kind, a, b, p.old[0], p.new[0], p.similarity, is_moved,
-                              p.reason, words))
+        words = word_diff(olds_c[0].text, news_c[0].text) if p.kind == "modified" else []
+        changes.append(Change(kind, olds_c, news_c, p.old[0], p.new[0], p.similarity,
+                              is_moved, p.reason, words))
     for i in sorted(old_left):
         changes.append(Change("removed", (old[i],), (), i, None))
     for j in sorted(new_left):

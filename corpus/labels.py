@@ -42,14 +42,17 @@ class Prevalence:
     of: int  # platforms with at least one current document of a type the category concerns
     doc_types: tuple[str, ...]
     as_of: str  # newest version date among current documents: the date of the corpus
+    unfavourable: int = 0  # of ``found``: platforms with a clause not rated Favourable
 
     @property
     def share(self) -> float:
         return self.found / self.of if self.of else 0.0
 
     def text(self) -> str:
+        fav = self.found - self.unfavourable
+        only = f"; in {fav} of them only as a Favourable clause" if fav else ""
         return (f"found in {self.found} of {self.of} platforms ({self.share:.0%}) that have a "
-                f"{' / '.join(self.doc_types)} in the corpus of {self.as_of}")
+                f"{' / '.join(self.doc_types)} in the corpus of {self.as_of}{only}")
 
 
 def ensure_schema(store: Store) -> None:
@@ -140,7 +143,11 @@ def prevalence(store: Store, slug: str, doc_types: Sequence[str]) -> Prevalence:
         f"SELECT COUNT(DISTINCT cur.platform_id) FROM ({_CURRENT}) cur JOIN labels l ON "
         f"l.record_id=cur.record_id WHERE l.slug=? AND cur.doc_type IN ({q})",
         (slug, *doc_types)).fetchone()[0]
-    return Prevalence(slug, found, of, tuple(doc_types), corpus_date(store))
+    unfav = store.conn.execute(
+        f"SELECT COUNT(DISTINCT cur.platform_id) FROM ({_CURRENT}) cur JOIN labels l ON "
+        f"l.record_id=cur.record_id WHERE l.slug=? AND l.severity != 'Favourable' AND "
+        f"cur.doc_type IN ({q})", (slug, *doc_types)).fetchone()[0]
+    return Prevalence(slug, found, of, tuple(doc_types), corpus_date(store), unfav)
 
 
 def current_labelled(store: Store, slugs: Sequence[str] = (), severities: Sequence[str] = (),

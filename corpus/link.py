@@ -54,7 +54,7 @@ def link_annotations(store: Store, progress: Callable[[Iterable], Iterable] = la
     for r in rows:
         by_platform[r[1]].append(r)
     known = store.platforms()
-    links = []
+    links: list[tuple[str, str | None, float | None]] = []
     linked = 0
     for pid in progress(sorted(by_platform)):
         if pid not in known:

@@ -17,6 +17,7 @@ _WS = re.compile(r"\s+")
 
 def clean_markdown(text: str) -> str:
     """Markdown markup to plain display text (links keep their words, emphasis goes)."""
+    text = re.sub(r"<br\s*/?>", "\n", text, flags=re.I)
     text = _LINK.sub(lambda m: m.group(1), text)
     text = _AUTOLINK.sub(lambda m: m.group(1), text)
     text = _EMPHASIS.sub("", text)

@@ -62,8 +62,8 @@ def main() -> None:
     for mode in modes:
         for k in ("embed_ms", "dense_ms", "lexical_ms", "retrieve_ms", "answer_ms", "total_ms"):
             if k in stages[mode]:
-                v = stages[mode][k]
-                print(f"{mode:8} {k[:-3]:12} {statistics.median(v):8.1f} {_pct(v, 0.95):8.1f}")
+                ms = stages[mode][k]
+                print(f"{mode:8} {k[:-3]:12} {statistics.median(ms):8.1f} {_pct(ms, 0.95):8.1f}")
         tot = statistics.median(stages[mode]["total_ms"])
         print(f"{mode:8} {'ratio':12} {tot / base:8.2f}x")
 

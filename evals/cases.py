@@ -66,8 +66,8 @@ def parse_case(obj: Any, where: str) -> Case:
         raise BadInput(f"{where}: case {case.id} has no question")
     if case.type == "question" and not (case.expected or case.quote):
         raise BadInput(f"{where}: case {case.id} expects nothing (give expected or quote)")
-    if case.type == "conversation" and not all(isinstance(t, dict) and t.get("message")
-                                               for t in case.turns or [None]):
+    if case.type == "conversation" and not (case.turns and all(
+            isinstance(t, dict) and t.get("message") for t in case.turns)):
         raise BadInput(f"{where}: case {case.id} needs turns with a message each")
     if case.type == "comparison" and not case.platforms:
         raise BadInput(f"{where}: case {case.id} names no platforms to compare")

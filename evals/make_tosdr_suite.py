@@ -36,7 +36,13 @@ def generate(store: Store, points_path: Path) -> tuple[list[dict[str, Any]], dic
         for line in fh:
             if not line.strip():
                 continue
-            p = json.loads(line)
+            try:
+                p = json.loads(line)
+                if not isinstance(p, dict) or not p.get("point_id") or not p.get("service"):
+                    raise ValueError("not a point")
+            except ValueError:
+                stats["malformed_lines"] += 1
+                continue
             stats["points"] += 1
             quote = str(p.get("quote_text") or "").strip()
             if not quote:

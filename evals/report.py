@@ -83,18 +83,40 @@ def markdown(report: dict[str, Any], plot_files: dict[str, str] | None = None) -
         out += ["", "## Latency (ms)", ""] + metrics_table(report, lat)
     for name, file in (plot_files or {}).items():
         out += ["", f"![{name}]({file})"]
-    fails = [r for r in report.get("results", []) if r.get("mode") == next(
-        iter(report["metrics"]), None) and r.get("passed") is False]
+    first = next(iter(report["metrics"]), None)
+    fails = [r for r in report.get("results", [])
+             if r.get("mode") == first and r.get("passed") is False]
     if fails:
-        out += ["", f"## Failed cases ({report['config'].get('modes', ['?'])[0]} mode, "
-                f"first 40 of {len(fails)})", "", "| case | type | question | cited | error |",
-                "|---|---|---|---|---|"]
+        shown = f"{min(40, len(fails))} of {len(fails)} shown"
+        out += ["", f"## Failed cases ({first} mode, {shown})", "",
+                "| case | type | question | why | cited |", "|---|---|---|---|---|"]
         for r in fails[:40]:
-            q = str(r.get("question") or r.get("turns", [{}])[0].get("message", "")
-                    if r.get("turns") else r.get("question", ""))[:90].replace("|", "\\|")
-            out.append(f"| {r['qid']} | {r['type']} | {q} | {' '.join(r.get('cited', []))[:60]}"
-                       f" | {str(r.get('error', ''))[:80].replace('|', '/')} |")
+            q = r.get("question") or (r.get("turns") or [{}])[0].get("message", "")
+            out.append(f"| {r['qid']} | {r['type']} | {_cell(str(q), 90)} | "
+                       f"{_cell(why_failed(r), 80)} | {_cell(' '.join(r.get('cited', [])), 70)} |")
     return "\n".join(out) + "\n"
+
+
+def _cell(text: str, limit: int) -> str:
+    text = " ".join(text.split()).replace("|", "/")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def why_failed(r: dict[str, Any]) -> str:
+    if r.get("error"):
+        return str(r["error"])
+    if r["type"] == "question":
+        return "abstained" if r.get("abstained") else "no expected record cited"
+    if r["type"] == "abstain":
+        return "answered instead of abstaining"
+    if r["type"] == "conversation":
+        bad = [i + 1 for i, t in enumerate(r.get("turns", [])) if not t.get("passed")]
+        return "turn " + ", ".join(map(str, bad)) + " wrong (focus, route or citations)"
+    if r["type"] == "comparison":
+        if not r.get("rows_ok"):
+            return f"rows {r.get('rows')}, not addressed {r.get('not_addressed')}"
+        return "a cited record is not expected"
+    return "expectation not met"
 
 
 def plots(report: dict[str, Any], out: Path) -> dict[str, Path]:
@@ -128,11 +150,14 @@ def plots(report: dict[str, Any], out: Path) -> dict[str, Path]:
     if stages:
         fig, axes = plt.subplots(1, len(stages), figsize=(4 * len(stages), 3.5), squeeze=False)
         for ax, stage in zip(axes[0], stages, strict=True):
+            every = sorted(t[stage] for ts in latency.values() for t in ts if stage in t)
+            top = every[min(len(every) - 1, int(0.99 * len(every)))] or 1.0
+            bins = [top * i / 30 for i in range(31)]  # shared bins up to the 99th percentile
             for mode, ts in latency.items():
-                vals = [t[stage] for t in ts if stage in t]
+                vals = [min(t[stage], top) for t in ts if stage in t]
                 if vals:
-                    ax.hist(vals, bins=30, alpha=0.5, label=mode)
-            ax.set_title(stage.replace("_ms", "") + " (ms)")
+                    ax.hist(vals, bins=bins, alpha=0.5, label=mode)
+            ax.set_title(stage.replace("_ms", "") + " (ms; last bin: >= p99)")
             ax.set_xlabel("ms")
             ax.legend(fontsize=8)
         fig.suptitle("latency per stage")

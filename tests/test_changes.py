@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from corpus import changes as ch
-from corpus.errors import BadInput, NotFound
+from corpus.errors import BadInput, NotFound, StoreUnavailable
 from corpus.ingest import ingest
 from corpus.store import Store
 from tests.history_fixture import (
@@ -158,3 +158,56 @@ def test_a_version_stored_between_two_others_replaces_their_pair(tmp_path):
     assert summary.change_records == 7
     assert sorted({(r.from_date, r.to_date) for r in ch.changes_for(s, "Videomeet")}) == [
         (V1, V2), (V2, V3)]
+
+
+def test_edit_summary_leaves_out_renumbered_list_items():
+    from corpus.diff import word_diff
+
+    ops = word_diff("77. You may share Customer Input with us.",
+                    "78. You may share Customer Content with us.")
+    assert ch.describe_edit(ops) == "now says “Content” (was “Input”)"
+    only_numbers = word_diff("77. You may share it.", "78. You may share it.")
+    assert ch.describe_edit(only_numbers) == "now says “78.” (was “77.”)"
+
+
+def test_a_read_only_store_uses_the_records_it_has(store, tmp_path):
+    import sqlite3
+
+    copy = tmp_path / "copy.sqlite"
+    with sqlite3.connect(copy) as dst:
+        store.conn.backup(dst)
+        dst.execute("UPDATE change_pairs SET algorithm='old'")  # stale: would be recomputed
+    ro = Store.__new__(Store)
+    ro.path = copy
+    ro.conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    ro.conn.row_factory = sqlite3.Row
+    assert len(ch.changes_for(ro, "Videomeet")) == 7
+    # without change records a read-only store cannot answer: a clear error, not "no changes"
+    with sqlite3.connect(tmp_path / "bare.sqlite") as dst:
+        store.conn.backup(dst)
+        dst.execute("DROP TABLE changes")
+    ro.conn = sqlite3.connect(f"file:{tmp_path / 'bare.sqlite'}?mode=ro", uri=True)
+    ro.conn.row_factory = sqlite3.Row
+    with pytest.raises(StoreUnavailable, match="run `policy-assistant ingest` once"):
+        ch.changes_for(ro, "Videomeet")
+
+
+def test_labels_name_the_kind_of_provision_and_relabelling_rewrites_summaries(tmp_path):
+    s = Store(tmp_path / "store.sqlite")
+    ingest(s, [FIXTURE_HISTORY])
+    with s.conn:  # the labels table as corpus.labels writes it
+        s.conn.execute("CREATE TABLE labels(record_id TEXT NOT NULL, slug TEXT NOT NULL, "
+                       "confidence REAL NOT NULL, severity TEXT NOT NULL, reason TEXT NOT NULL, "
+                       "PRIMARY KEY(record_id, slug))")
+        s.conn.executemany("INSERT INTO labels VALUES(?, ?, ?, '', '')", [
+            (USE_NEW, "ai-training", 0.9), (USE_NEW, "data-sharing", 0.3),
+            (TRIAL_7, "free-trial", 0.8)])
+    stats = ch.compute_changes(s)
+    assert stats.pairs_computed == 2
+    by = {(r.to_date, r.kind): r.summary for r in ch.changes_for(s, "Videomeet")}
+    assert by[(V2, "modified")].startswith(
+        "Modified (ai-training, data-sharing?) “2. Customer Content”: drops “only”")
+    assert by[(V3, "modified")] == ("Modified (free-trial) “4. Free Trial”: now says “7” "
+                                    "(was “30”)")
+    assert by[(V2, "added")].startswith("Added “2. Customer Content”")
+    assert ch.compute_changes(s).pairs_computed == 0

@@ -43,7 +43,8 @@ def change_id(a, to_date: str, kind: str) -> str:
     "Did Coursera's free trial terms change?",
     "Has Discord's termination clause changed since 2022?",
     "What's new in Spotify's privacy policy?",
-    "Is Zoom still allowed to use my data for AI?",
+    "Is Zoom still allowed to use my data for AI since 2023?",
+    "Can I still get a refund from Coursera after the 2024 update?",
     "When did Reddit change its API terms?",
     "Were there any changes to the arbitration clause?",
 ])
@@ -57,6 +58,9 @@ def test_change_questions_are_recognised(question):
     "Can Coursera suspend my account?",
     "Can I change my username on Discord?",
     "Does Spotify sell my data?",
+    "Can Spotify still use my data after I delete my account?",
+    "What happens if I no longer want my Zoom account?",
+    "What is the difference between Spotify and Deezer on refunds?",
 ])
 def test_other_questions_are_not(question):
     assert not is_change_question(question)
@@ -180,3 +184,13 @@ def test_a_date_before_the_archive(a):
     assert ans.text.startswith("No tracked version of these documents was in force on "
                                "2020-12-31")
     assert ans.citations == []
+
+
+def test_abbreviations_are_spelled_out_for_retrieval(a):
+    from assistant.changes_qa import expand_abbreviations
+
+    assert expand_abbreviations("Can they use my content for AI?") == (
+        "Can they use my content for AI (artificial intelligence)?")
+    assert expand_abbreviations("Is it fair?") == "Is it fair?"  # 'ai' only as a word
+    ans = answer_dated_question(a, "Could Videomeet use my content for AI in September 2023?")
+    assert {c.record_id for c in ans.citations} & {USE_NEW, OPT_OUT}

@@ -2,10 +2,10 @@
 
 Ranks behind the numbers (hybrid / dense / lexical), read from the fixture corpus:
 - five questions find their clause at rank 1 in every mode;
-- "What happens if I break the rules on Learnify?": rank 2 / 3 / 2, answer abstains;
-- "Is my data used to train AI?": rank 2 / 3 / 1; hybrid and dense cite the expected clause
-  and a Streamly clause (precision 1/2), lexical only the expected one;
-- "Can I take Streamly to court?": rank 5 / 4 / not retrieved, answer abstains.
+- "What happens if I break the rules on Learnify?": rank 3 / 3 / not retrieved; abstains;
+- "Is my data used to train AI?": rank 1 / 2 / 1; dense cites the expected clause and a
+  Streamly clause (precision 1/2), hybrid and lexical only the expected one;
+- "Can I take Streamly to court?": rank 3 / 3 / not retrieved; abstains.
 """
 
 import json
@@ -20,7 +20,7 @@ from tests.conftest import FIXTURES
 
 SUITE = FIXTURES / "evals" / "suite.jsonl"
 MINI = FIXTURES / "evals" / "mini_squad.json"
-L3, L5, L6 = math.log2(3), math.log2(5), math.log2(6)
+L3 = math.log2(3)
 
 
 @pytest.fixture(scope="module")
@@ -32,21 +32,23 @@ def test_suite_retrieval_metrics_per_mode(suite_report):
     m = suite_report["metrics"]
     assert set(m) == {"hybrid", "dense", "lexical"}
     # 7 questions with expected IDs (the quote-only case has no qrels)
-    assert m["hybrid"]["recall@1"] == pytest.approx(4 / 7)
-    assert m["hybrid"]["recall@3"] == pytest.approx(6 / 7)
-    assert m["hybrid"]["recall@5"] == pytest.approx(1.0)
-    assert m["lexical"]["recall@10"] == pytest.approx(6 / 7)
-    assert m["hybrid"]["mrr@10"] == pytest.approx((4 + 1 / 2 + 1 / 2 + 1 / 5) / 7)
-    assert m["dense"]["mrr@10"] == pytest.approx((4 + 1 / 3 + 1 / 3 + 1 / 4) / 7)
-    assert m["lexical"]["mrr@10"] == pytest.approx((4 + 1 / 2 + 1) / 7)
-    assert m["hybrid"]["ndcg@10"] == pytest.approx((4 + 2 / math.log2(3) + 1 / L6) / 7)
-    assert m["dense"]["hit@3"] == pytest.approx(6 / 7)
+    assert m["hybrid"]["recall@1"] == pytest.approx(5 / 7)
+    assert m["dense"]["recall@1"] == pytest.approx(4 / 7)
+    assert m["hybrid"]["recall@3"] == pytest.approx(1.0)
+    assert m["lexical"]["recall@10"] == pytest.approx(5 / 7)
+    assert m["hybrid"]["mrr@10"] == pytest.approx((5 + 1 / 3 + 1 / 3) / 7)
+    assert m["dense"]["mrr@10"] == pytest.approx((4 + 1 / 2 + 1 / 3 + 1 / 3) / 7)
+    assert m["lexical"]["mrr@10"] == pytest.approx(5 / 7)
+    assert m["hybrid"]["ndcg@10"] == pytest.approx((5 + 2 / 2) / 7)  # rank 3: 1/log2(4)
+    assert m["dense"]["ndcg@10"] == pytest.approx((4 + 1 / L3 + 2 / 2) / 7)
+    assert m["dense"]["hit@3"] == 1.0 and m["lexical"]["hit@3"] == pytest.approx(5 / 7)
 
 
 def test_suite_answer_and_case_metrics(suite_report):
-    h, lex = suite_report["metrics"]["hybrid"], suite_report["metrics"]["lexical"]
-    assert h["citation_precision"] == pytest.approx(5.5 / 6)  # 6 answered, one at 1/2
-    assert lex["citation_precision"] == 1.0
+    h, d = suite_report["metrics"]["hybrid"], suite_report["metrics"]["dense"]
+    lex = suite_report["metrics"]["lexical"]
+    assert d["citation_precision"] == pytest.approx(5.5 / 6)  # 6 answered, one at 1/2
+    assert h["citation_precision"] == 1.0
     assert h["abstained"] == pytest.approx(2 / 8)
     assert h["question_passed"] == pytest.approx(6 / 8)
     for key in ("abstain_passed", "record_passed", "bad_input_passed", "conversation_passed",
@@ -63,7 +65,8 @@ def test_suite_answer_and_case_metrics(suite_report):
 
 def test_config_names_model_corpus_and_commit(suite_report, fixture_assistant):
     cfg = suite_report["config"]
-    assert cfg["model"] == "hash-256" and cfg["format"] == "suite"
+    assert cfg["model"] == fixture_assistant.embedder.name == "hash-1024"
+    assert cfg["format"] == "suite"
     assert cfg["corpus_hash"] == fixture_assistant.store.fingerprint()
     assert cfg["git_commit"]
 
@@ -75,8 +78,8 @@ def test_squad_set_gets_its_own_index(fixture_assistant, tmp_path):
     assert r["config"]["corpus_counts"]["platforms"] == 2
     assert list((tmp_path / "cache").iterdir())[0].name.endswith("-hash")
     h, d = r["metrics"]["hybrid"], r["metrics"]["dense"]
-    # hybrid: a1's gold clause at rank 2, the other four at rank 1
-    assert h["recall@1"] == pytest.approx(0.8) and d["recall@1"] == 1.0
+    # a1's gold clause at rank 2, the other four at rank 1
+    assert h["recall@1"] == pytest.approx(0.8) and d["recall@1"] == pytest.approx(0.8)
     assert h["mrr@10"] == pytest.approx(0.9)
     assert h["ndcg@10"] == pytest.approx((1 / math.log2(3) + 4) / 5)
     # answers: a2 cites "We share ... consent." (F1 4/15), a3 exact, b2 F1 20/28,
@@ -95,13 +98,13 @@ def test_report_files_and_baseline_deltas(suite_report, tmp_path):
     base = json.loads(json.dumps(suite_report))
     base["metrics"]["hybrid"]["recall@1"] = 0.5
     rep = with_baseline(json.loads(json.dumps(suite_report)), base)
-    assert rep["deltas"]["hybrid"]["recall@1"] == pytest.approx(4 / 7 - 0.5)
+    assert rep["deltas"]["hybrid"]["recall@1"] == pytest.approx(5 / 7 - 0.5)
     assert rep["deltas"]["dense"]["recall@1"] == 0.0
     paths = write_report(rep, tmp_path / "out")
     assert {p.name for p in paths.values()} == {"report.json", "report.md", "recall_at_k.png",
                                                 "latency.png"}
     md = paths["md"].read_text()
-    assert "| recall@1 | 0.571 (+0.071) | 0.571 (±0) | 0.714 (±0) |" in md
+    assert "| recall@1 | 0.714 (+0.214) | 0.571 (±0) | 0.714 (±0) |" in md
     assert paths["plot_recall"].read_bytes()[:4] == b"\x89PNG"
 
 

@@ -146,6 +146,7 @@ def test_prevalence_counts_are_exact(fresh_assistant) -> None:
     p = store_labels.prevalence(a.store, "data-sale", ("Privacy Policy",))
     assert (p.found, p.of) == (1, 1)
     assert p.text().startswith("found in 1 of 1 platforms (100%) that have a Privacy Policy")
+    assert p.unfavourable == 0 and p.text().endswith("; in 1 of them only as a Favourable clause")
     # the same clause in a document type the category does not concern is not counted
     p = store_labels.prevalence(a.store, "data-sale", tos)
     assert (p.found, p.of) == (0, 3)
@@ -246,3 +247,11 @@ def test_severity_words_filter_the_search(labelled) -> None:
         "WHERE l.severity='High' AND c.platform='Streamly'")}
     assert ans.route == "severity"
     assert {c.record_id for c in ans.citations} == high
+
+
+def test_acceptance_rules() -> None:
+    got = rule_labels("By using the Services, you agree to be bound by these Terms.")
+    assert set(got) == {"contract-by-use"} and got["contract-by-use"].negated is False
+    got = rule_labels("Our Privacy Policy is incorporated into these Terms by reference.")
+    assert set(got) == {"privacy-by-acceptance"}
+    assert rule_labels("You may close your account at any time.") == {}

@@ -188,6 +188,14 @@ def test_unreachable_endpoint_falls_back(fixture_assistant):
     assert ans.text == _default(fixture_assistant, "supported").text
 
 
+def test_missing_extra_says_what_to_install(fixture_assistant, monkeypatch):
+    from assistant.llm_answer import LLMUnavailable
+
+    monkeypatch.setitem(sys.modules, "llama_index.llms.openai_like", None)  # import fails
+    with pytest.raises(LLMUnavailable, match=r"pip install 'policy-assistant\[llm\]'"):
+        ask(fixture_assistant, "http://127.0.0.1:9", "supported")
+
+
 def test_ask_uses_the_llm_when_llm_url_is_set(fixture_assistant, replay):
     a = fixture_assistant
     settings = replace(a.settings, llm_url=replay.url.removesuffix("/v1"), llm_model="replay")
@@ -217,6 +225,15 @@ def test_recorded_replies_pass_the_check(fixture_assistant, replay, ex):
     assert ans.meta.get("llm", {}).get("reply") == ex["reply"]
     assert ans.meta["generator"] == ex["expect"]["generator"]
     assert cites(ans) == [tuple(c) for c in ex["expect"]["citations"]]
+    assert len(ans.meta["llm"]["dropped"]) == ex["expect"]["dropped"]
+    assert ans.meta["llm"]["removed"] == []
+
+
+def test_recorded_fabrication_is_dropped(fixture_assistant, replay):
+    """SmolLM2 rewrote "at least 13 years old" as 17; that sentence must not survive."""
+    ans, _ = ask(fixture_assistant, replay.url, "scraping")
+    assert "17 years" in ans.meta["llm"]["reply"] and "17 years" not in ans.text
+    assert any("17 years old" in d["sentence"] for d in ans.meta["llm"]["dropped"])
 
 
 # ---- a real model --------------------------------------------------------------------------
@@ -258,7 +275,7 @@ def test_real_model_through_llama_cpp_server(fixture_assistant, tmp_path):
         for ex in RECORDED:
             hits = hits_for(fixture_assistant, ex["record_ids"])
             gen = GenerativeAnswerer(url, "SmolLM2-135M-Instruct", fixture_assistant.answerer,
-                                     timeout=300)
+                                     timeout=300, max_tokens=128)
             ans = gen.answer(ex["question"], hits, "fixture corpus")
             verify(ans, hits)
             # the model answered (no endpoint failure); whatever it said went through the check

@@ -82,6 +82,16 @@ def test_platform_filter_sets_the_focus(web):
     assert 'data-record="learnify-1aft-akcp-a4tx"' in cards
 
 
+def test_document_type_filter(web):
+    q = "Does Streamly sell my personal data?"
+    _, _, _, focus, cards, _ = _last(web.respond(q, web.new_state(), [], ["Privacy Policy"]))
+    assert focus == ('<div class="pa-focus">Searching Streamly for: sell my personal data '
+                     "(in Privacy Policy only)</div>")
+    assert 'data-record="streamly-656s-bg1z-qwqs"' in cards
+    _, _, _, _, cards, _ = _last(web.respond(q, web.new_state(), [], ["Terms of Service"]))
+    assert cards == '<div class="pa-cards pa-empty">No citations for this answer.</div>'
+
+
 def test_sessions_do_not_share_state(web):
     a, b = web.new_state(), web.new_state()
     _, _, a, *_ = _last(web.respond("Does Streamly sell my personal data?", a, [], []))
@@ -114,3 +124,14 @@ def test_compare_table_and_exports(web):
 def test_compare_without_platforms_is_a_message(web):
     focus, table, *_ = web.run_compare([], "arbitration", "")
     assert table == '<div class="pa-error">name at least one platform to compare</div>'
+
+
+def test_answers_are_revealed_step_by_step(web):
+    steps = list(web.respond("Can Streamly terminate my account without notice?",
+                             web.new_state(), [], []))
+    shown = [s[0][-1]["content"] for s in steps]
+    assert shown[0] == "Searching…"
+    assert 3 <= len(steps) <= 2 + 4 + 1
+    middle = shown[1:-1]
+    assert all(len(a) < len(b) for a, b in zip(middle, middle[1:], strict=False))
+    assert shown[-1].startswith("Yes — according to Streamly&#x27;s Terms of Service [1].")

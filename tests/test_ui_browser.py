@@ -5,7 +5,6 @@ clause carries <script> and <img onerror>. Screenshots go to artifacts/screensho
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,7 +45,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> Iterator[str]:
+def served(tmp_path_factory) -> Iterator[tuple[str, object]]:
     from assistant.ui import build_app, launch
 
     root = tmp_path_factory.mktemp("ui")
@@ -58,9 +57,14 @@ def app_url(tmp_path_factory) -> Iterator[str]:
     port = _free_port()
     launch(demo, host="127.0.0.1", port=port, block=False, quiet=True)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", assistant
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(served) -> str:
+    return served[0]
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +188,13 @@ def test_reset_clears_the_conversation(page):
     page.ask("Can I appeal?")  # no platform in focus any more
     assert page.focus() == "Searching all platforms for: I appeal"
     assert page.cited() == ["streamly-5czy-ghj4-ejj1", "chatterbox-57a9-rcx2-04yn"]
+    # the chat's own clear icon resets the conversation too
+    page.ask("Does Streamly sell my personal data?")
+    page.page.locator("#pa-chat button[aria-label='Clear']").click()
+    page.page.wait_for_function("() => !document.querySelector('#pa-chat .message-row')")
+    page.ask("Can I appeal?")
+    assert page.focus() == "Searching all platforms for: I appeal"
+    assert page.page.locator("#pa-chat .message-row").count() == 2
 
 
 def test_compare_tab_table_record_ids_and_exports(page, tmp_path):
@@ -225,6 +236,7 @@ def test_hostile_text_renders_as_text(page):
     assert page.cited() == ["scriptly-0sxz-6719-5p6s"]
     assert p.locator("#pa-sources mark.pa-quote").inner_text() == HOSTILE_SHOWN
     assert HOSTILE_SHOWN in page.last_answer()
+    page.shot("fixture-xss-chat")
     # user input is data too
     page.ask('Does Scriptly track me? <img src=x onerror="window.__xss=3"> **bold**')
     assert '<img src=x onerror="window.__xss=3"> **bold**' in (
@@ -236,7 +248,7 @@ def test_hostile_text_renders_as_text(page):
     p.click("#pa-rec-go")
     p.wait_for_selector("#pa-record .pa-error")
     assert "no record '<img src=y onerror=window.__xss=4>'" in p.inner_text("#pa-record")
-    page.shot("fixture-xss")
+    page.shot("fixture-xss-record")
     assert p.evaluate("[typeof window.__xss, typeof window.xss]") == ["undefined", "undefined"]
     # nothing hostile became an element: no <img> or <script> inside the app's content
     assert p.locator("#pa-chat img, #pa-sources img, #pa-record img").count() == 0
@@ -276,7 +288,100 @@ def test_sessions_are_separate_and_answer_together(browser, app_url):
             pg.close()
 
 
+def test_login_when_credentials_are_given(browser, served):
+    from assistant.ui import build_app, launch
+
+    demo = build_app(served[1])
+    port = _free_port()
+    launch(demo, host="127.0.0.1", port=port, auth=[("alice", "s3cret")], block=False,
+           quiet=True)
+    context = browser.new_context()
+    try:
+        p = context.new_page()
+        p.set_default_timeout(TIMEOUT)
+        url = f"http://127.0.0.1:{port}"
+        assert p.request.get(url + "/config").status == 401
+        p.goto(url)
+        p.wait_for_selector("input[type=password]")
+        assert p.locator("#pa-input").count() == 0
+        p.locator("input[type=text]").first.fill("alice")
+        p.fill("input[type=password]", "wrong")
+        p.get_by_role("button", name="Login").click()
+        p.wait_for_selector("text=Incorrect Credentials")
+        assert p.locator("#pa-input").count() == 0
+        p.locator("input[type=text]").first.fill("alice")  # the form clears it
+        p.fill("input[type=password]", "s3cret")
+        p.get_by_role("button", name="Login").click()
+        p.wait_for_selector("#pa-input textarea")
+    finally:
+        context.close()
+        demo.close()
+
+
 def test_screenshots_are_kept():
     shots = sorted(p.name for p in SHOTS.glob("fixture-*.png"))
     assert shots == ["fixture-chat.png", "fixture-compare.png", "fixture-record.png",
-                     "fixture-xss.png"], shutil.which("chromium")
+                     "fixture-xss-chat.png", "fixture-xss-record.png"]
+
+
+FULL_DATA = os.environ.get("POLICY_ASSISTANT_FULL_DATA", "")
+
+
+@pytest.mark.skipif(not FULL_DATA, reason="set POLICY_ASSISTANT_FULL_DATA to a data dir with "
+                    "the full corpus (store.sqlite + chroma/) to screenshot the three tabs")
+def test_full_corpus_screenshots(browser):
+    """`serve` over the full corpus (real model), one question, a follow-up, a record and a
+    comparison; the screenshots are kept as full-*.png."""
+    import subprocess
+    import sys
+    import time
+    from urllib.request import urlopen
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "--data-dir", FULL_DATA,
+                             "serve", "--port", str(port)],
+                            cwd=Path(__file__).resolve().parents[1])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 900
+        while True:
+            assert proc.poll() is None, "serve exited"
+            try:
+                with urlopen(url + "/config", timeout=2):
+                    break
+            except OSError:
+                assert time.time() < deadline, "serve did not start"
+                time.sleep(2)
+        page = Page(browser, url)
+        page.page.set_default_timeout(120_000)
+        page.ask("Can Spotify terminate my account without notice?")
+        assert page.focus() == "Searching Spotify for: terminate my account without notice"
+        cited = page.cited()
+        assert cited and all(r.startswith("spotify-") for r in cited), cited
+        page.ask("What about Zoom?")
+        assert page.focus() == "Searching Zoom for: terminate my account without notice"
+        assert all(r.startswith("zoom-") for r in page.cited())
+        page.shot("full-chat")
+        page.page.locator("#pa-sources button.pa-rec").first.click()
+        page.page.wait_for_selector("#pa-record .pa-record")
+        assert page.page.locator("#pa-record a.pa-src").count() == 1  # its recorded source
+        page.shot("full-record")
+        p = page.page
+        p.get_by_role("tab", name="Compare").click()
+        for name in ("Spotify", "Discord", "Zoom"):
+            p.click("#pa-cmp-platforms input")
+            p.keyboard.type(name)
+            p.get_by_role("option", name=name, exact=True).click()
+        p.click("#pa-cmp-category input")
+        p.get_by_role("option", name="Arbitration and class-action waiver").click()
+        p.click("#pa-cmp-go")
+        p.wait_for_selector("#pa-cmp-table table.pa-table")
+        rows = [r.inner_text().split("\t")[0] for r in
+                p.locator("#pa-cmp-table tbody tr").all()]
+        assert rows == ["Spotify", "Discord", "Zoom"]
+        page.shot("full-compare")
+        assert page.outside == []
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

@@ -63,6 +63,7 @@ def test_citation_cards_link_only_the_recorded_source():
     class View:
         class clause:  # noqa: N801 - stands in for ClauseRow
             text, url, source = EVIL, "javascript:alert(1)", "https://example.org/tos"
+            section = ""
 
     html = H.citation_cards(_answer(), lambda rid: View)
     assert html.count("href=") == 1 and 'href="https://example.org/tos"' in html

@@ -88,8 +88,10 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         for (a, b), pair in groupby(by_doc, key=lambda r: (r.from_version, r.to_version)):
             items = list(pair)
             n_fmt = sum(r.kind == "formatting" for r in items)
+            counted = (f"{n_fmt} formatting-only" if not kinds or "formatting" in kinds
+                       else "only " + ", ".join(kinds))
             print(f"  {items[0].from_date} → {items[0].to_date}  ({a} → {b}): "
-                  f"{len(items)} change(s), {n_fmt} formatting-only")
+                  f"{len(items)} change(s), {counted}")
             for r in items:
                 print(f"    {r.change_id}  {r.kind:<10} {r.summary}")
                 ids = "  ".join(x for x in (

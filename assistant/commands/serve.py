@@ -28,8 +28,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--auth-file", type=Path, metavar="PATH",
                    help="require a login: a file of user:password lines "
                    f"(or set ${AUTH_ENV}=user:password[,user2:password2])")
-    p.add_argument("--concurrency", type=int, default=4,
-                   help="events the queue runs at once (default 4)")
+    p.add_argument("--concurrency", type=int, default=16,
+                   help="events the queue runs at once (default 16; answering itself takes a lock)")
     p.add_argument("--no-warmup", action="store_true",
                    help="skip loading the indexes before the first request")
     p.set_defaults(func=run)
