@@ -31,6 +31,9 @@ MAX_QUESTION = 2000
 # "Can they change the terms?" is a question about a provision and stays a plain question
 _HISTORY_OPENING = re.compile(r"\s*(what(?! happens)|did|has|have|had|how (?:has|have|did)|"
                               r"when (?:did|was|were)|which (?:clauses?|terms|parts?))\b", re.I)
+# from this many clauses on, platform-scoped dense search is exact over the platform's vectors
+# instead of a Chroma metadata filter, whose cost grows with the collection (docs/scaling.md)
+EXACT_SCOPE_MIN = 20000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -220,10 +223,13 @@ class Assistant:
                                + ", ".join(sorted(known_types)))
         return Filters(tuple(pids), tuple(doc_types or ()), as_of)
 
-    def _scoped_vectors(self) -> ScopedVectors:
-        """Exact search inside platform scopes (vectors from SQLite), rebuilt with the table."""
+    def _scoped_vectors(self) -> ScopedVectors | None:
+        """Exact search inside platform scopes (vectors from SQLite), rebuilt with the table;
+        None below EXACT_SCOPE_MIN clauses, where Chroma's own filtered query is cheap."""
+        assert self._table is not None
+        if len(self._table) < EXACT_SCOPE_MIN:
+            return None
         if self._scoped is None or self._scoped.table is not self._table:
-            assert self._table is not None
             self._scoped = ScopedVectors(self.store, self.embedder.name, self._table)
         return self._scoped
 
