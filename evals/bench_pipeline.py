@@ -28,6 +28,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -258,6 +259,7 @@ def run_one(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     pipe.ask(lat[0]["question"], lat[0]["policy"])  # warm up
     out["latency"] = {str(c): run_clients(pipe.ask, lat, c) for c in (1, 4)}
     out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    shutil.rmtree(work, ignore_errors=True)
     return out
 
 
