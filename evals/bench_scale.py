@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -192,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if server:
             server.stop()
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
     print(table(results))
     return 0
 
