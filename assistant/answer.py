@@ -86,6 +86,8 @@ class DefaultAnswerer:
             score = self.sentence_score(q, hit.text[s:e])
             if e - s > 400:  # a table row or run-on list: a weaker quote than a sentence
                 score *= 0.8
+            elif e - s < 40:  # a heading-like fragment ("Arbitration Rules.")
+                score *= 0.7
             scored.append((score, s, e))
         scored.sort(key=lambda x: (-x[0], x[1]))
         return scored
@@ -121,7 +123,8 @@ class DefaultAnswerer:
              hits_by_id: dict[str, Hit] | None = None) -> str:
         first = cites[0]
         where = f"{first.platform}'s {first.document}"
-        if _YESNO.match(question) and coverage >= 0.5:
+        table_cell = "|" in first.quote or first.quote.lstrip().startswith("*")
+        if _YESNO.match(question) and coverage >= 0.5 and not table_cell:
             said = first.quote
             if hits_by_id and said[:1] in "•(" and first.record_id in hits_by_id:
                 # a list item reads with its lead-in ("You agree not to ...: • scraping")

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     print(f"SHA-256   {c.sha256}")
     for key in ("severity", "categories", "first_tracked", "last_verified", "source_sha256"):
         if c.meta.get(key):
-            print(f"{key.replace('_', ' ').capitalize():<10}{c.meta[key]}")
+            print(f"{key.replace('_', ' ').capitalize():<14}{c.meta[key]}")
     print()
     print(c.text)
     if view.annotations:
