@@ -59,7 +59,7 @@ Q = [  # id, question, expected IDs (hand-checked), note
  ("tinder-age", "What is the minimum age to use Tinder?", ["tinder-59dx-nfxg-4b7z", "tinder-6aep-tz3p-nx6b", "tinder-9xrh-ftgd-z3x6", "tinder-etqs-hhw8-zvxe"]),
  ("instagram-age", "How old must I be to use Instagram?", ["instagram-6hhh-f2a7-t0b4"]),
  ("signal-read", "Can Signal read my messages?", ["signal-5e1z-a80m-hyyp", "signal-w74h-rc1a-ey6t"]),
- ("whatsapp-e2e", "Are my WhatsApp messages end-to-end encrypted?", ["whatsapp-66ba-4wkn-a571", "whatsapp-274q-ek90-rerk", "whatsapp-4f7p-rx0w-g0z9", "whatsapp-vv33-2qeq-y632", "whatsapp-zyxj-v598-065e", "whatsapp-11ee-hrd7-myks"]),
+ ("whatsapp-e2e", "Are my WhatsApp messages end-to-end encrypted?", ["whatsapp-66ba-4wkn-a571", "whatsapp-syd6-m1jf-cqfa", "whatsapp-syd6-m1jf-cqfa", "whatsapp-vv33-2qeq-y632", "whatsapp-zyxj-v598-065e", "whatsapp-k123-vcjt-d4j8"]),
  ("steam-sell-account", "Can I sell my Steam account?", ["steam-5pky-q08w-x00a"]),
  ("steam-age", "What is the minimum age for a Steam account?", ["steam-c9hv-mhfw-zek3"]),
  ("chatgpt-business-training", "Does ChatGPT use my business data to train its models?", ["chatgpt-0fh3-pd93-thef", "chatgpt-1y2h-jesb-g09d", "chatgpt-0855-c8xk-va55", "chatgpt-3kbj-7d0j-z150", "chatgpt-39sc-q6rd-vf84"]),
