@@ -32,7 +32,8 @@ MAX_QUESTION = 2000
 _HISTORY_OPENING = re.compile(r"\s*(what(?! happens)|did|has|have|had|how (?:has|have|did)|"
                               r"when (?:did|was|were)|which (?:clauses?|terms|parts?))\b", re.I)
 # from this many clauses on, platform-scoped dense search is exact over the platform's vectors
-# instead of a Chroma metadata filter, whose cost grows with the collection (README, "Shared deployments and scaling")
+# instead of a Chroma metadata filter, whose cost grows with the collection (see the README,
+# "Shared deployments and scaling")
 EXACT_SCOPE_MIN = 20000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -231,6 +231,21 @@ class WebUI:
                 gr.DownloadButton(value=str(csv_path), interactive=True),
                 gr.DownloadButton(value=str(md_path), interactive=True))
 
+    def run_changes(self, platform: str, wording_only: bool) -> str:
+        """A platform's change records between tracked versions, newest pair last."""
+        from corpus.changes import changes_for
+
+        if not platform:
+            return H.error_box("Pick a platform.")
+        try:
+            with self.lock:
+                records = changes_for(self.a.store, platform)
+        except PolicyAssistantError as exc:
+            return H.error_box(str(exc))
+        if wording_only:
+            records = [r for r in records if r.kind != "formatting"]
+        return H.changes_list(records, self.names.get(platform, platform))
+
     # ---- layout ----------------------------------------------------------------------------
 
     def build(self) -> gr.Blocks:
@@ -294,6 +309,15 @@ class WebUI:
                                                   elem_id="pa-cmp-csv")
                         c_md = gr.DownloadButton("Export Markdown", interactive=False,
                                                  elem_id="pa-cmp-md")
+                with gr.Tab("Changes", id="changes"):
+                    with gr.Row():
+                        ch_plat = gr.Dropdown(plat_choices, value=None, label="Platform",
+                                              elem_id="pa-chg-platform")
+                        ch_wording = gr.Checkbox(True, label="Wording changes only",
+                                                 elem_id="pa-chg-wording")
+                        ch_go = gr.Button("Show changes", variant="primary",
+                                          elem_id="pa-chg-go")
+                    ch_list = gr.HTML("", elem_id="pa-changes", js_on_load=RECORD_CLICK_JS)
                 with gr.Tab("Record", id="record"):
                     with gr.Row():
                         r_id = gr.Textbox(label="Record ID", scale=4, elem_id="pa-rec-id")
@@ -313,7 +337,8 @@ class WebUI:
             chat.clear(self.reset, None, reset_out,  # the chat's own bin icon
                        api_name=False)  # type: ignore[arg-type]
             nav = [tabs, r_id, r_page]
-            for html in (sources, c_table, r_page):
+            ch_go.click(self.run_changes, [ch_plat, ch_wording], ch_list, api_name="changes")
+            for html in (sources, c_table, r_page, ch_list):
                 html.click(self.click_record, None, nav, api_name=False)  # type: ignore[arg-type]
             r_go.click(self.open_record, r_id, [r_id, r_page], api_name="record")
             r_id.submit(self.open_record, r_id, [r_id, r_page], api_name=False)  # type: ignore[arg-type]

@@ -252,5 +252,26 @@ def _history(items: Sequence[Any]) -> str:
     return "<h4>Change history</h4><ul>" + "".join(lis) + "</ul>"
 
 
+def changes_list(records: Sequence[Any], platform: str) -> str:
+    """Change records grouped by document and version pair; record IDs open their records."""
+    if not records:
+        return (f'<p class="pa-empty">No tracked version of {e(platform)}\'s documents shows a '
+                "change.</p>")
+    out = [f"<h4>{e(platform)}: {len(records)} change record(s)</h4>"]
+    group = None
+    for r in records:
+        key = (r.doc_type, r.from_date, r.to_date)
+        if key != group:
+            if group is not None:
+                out.append("</ul>")
+            out.append(f"<h5>{e(r.doc_type)}, {e(r.from_date)} → {e(r.to_date)}</h5><ul>")
+            group = key
+        ids = " ".join(record_button(i) for i in [*r.old_ids, *r.new_ids])
+        out.append(f'<li><b>{e(r.kind)}</b> <code>{e(r.change_id)}</code> {e(r.summary)} '
+                   f"{ids}</li>")
+    out.append("</ul>")
+    return "".join(out)
+
+
 def error_box(message: str) -> str:
     return f'<div class="pa-error">{e(message)}</div>'

@@ -135,3 +135,19 @@ def test_answers_are_revealed_step_by_step(web):
     middle = shown[1:-1]
     assert all(len(a) < len(b) for a, b in zip(middle, middle[1:], strict=False))
     assert shown[-1].startswith("Yes — according to Streamly&#x27;s Terms of Service [1].")
+
+
+def test_changes_view_lists_a_platforms_change_records(tmp_path):
+    from conftest import build_assistant
+    from history_fixture import FIXTURE_HISTORY, TRIAL_7, TRIAL_30
+
+    from assistant.ui import WebUI
+
+    a = build_assistant(tmp_path / "data", sources=[FIXTURE_HISTORY])
+    ui = WebUI(a, export_dir=tmp_path / "exports")
+    page = ui.run_changes("videomeet", True)
+    assert "Videomeet: " in page and "change record(s)" in page
+    # the free-trial edit shows its old and new records as buttons that open them
+    assert f'data-record="{TRIAL_30}"' in page and f'data-record="{TRIAL_7}"' in page
+    assert "formatting" not in page  # wording changes only
+    assert ui.run_changes("", True).startswith('<div class="pa-error">')
