@@ -92,7 +92,8 @@ class Page:
         self.outside: list[str] = []
         self.page.on("request", self._request)
         self.page.goto(url)
-        self.page.wait_for_selector("#pa-input textarea")
+        # attached, not visible: a deep link (?record=ID) may switch to the Record tab first
+        self.page.wait_for_selector("#pa-input textarea", state="attached")
 
     def _request(self, request) -> None:
         if not request.url.startswith((self.url, "data:", "blob:")):
