@@ -8,7 +8,23 @@ from pathlib import Path
 
 from corpus.ids import document_key, record_id
 
-FIXTURE_HISTORY = Path(__file__).parent / "fixtures" / "ota-history"
+def _materialise() -> Path:
+    """A temporary copy of the fixture tree with its manifest under the name the OTA loader
+    reads (the repository keeps it as manifest.fixture.jsonl: hand-written, not shared data)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    src = Path(__file__).parent / "fixtures" / "ota-history"
+    root = Path(tempfile.mkdtemp(prefix="ota-history-"))
+    atexit.register(shutil.rmtree, root, True)
+    dst = root / "ota-history"
+    shutil.copytree(src, dst)
+    (dst / "manifest.fixture.jsonl").rename(dst / "MANIFEST.jsonl")
+    return dst
+
+
+FIXTURE_HISTORY = _materialise()
 KEY = document_key("fixture-history", "Videomeet", "Terms of Service")
 V1, V2, V3 = "2023-03-01", "2023-08-10", "2024-03-01"
 
