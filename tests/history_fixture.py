@@ -8,6 +8,7 @@ from pathlib import Path
 
 from corpus.ids import document_key, record_id
 
+
 def _materialise() -> Path:
     """A temporary copy of the fixture tree with its manifest under the name the OTA loader
     reads (the repository keeps it as manifest.fixture.jsonl: hand-written, not shared data)."""
