@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +86,15 @@ def _discover_dir(path: Path) -> list[Source]:
     return found
 
 
+def _collector(summary: IngestSummary, report: Report | None) -> Report:
+    """Keeps every problem in the summary and passes it on to the caller's report."""
+    def collect(p: Problem) -> None:
+        summary.problems.append(p)
+        if report:
+            report(p)
+    return collect
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -96,11 +105,7 @@ def ingest(store: Store, paths: list[Path], report: Report | None = None,
     """Write every document under ``paths`` to ``store``; bad inputs are reported and skipped."""
     start = time.perf_counter()
     summary = IngestSummary()
-
-    def _report(p: Problem) -> None:
-        summary.problems.append(p)
-        if report:
-            report(p)
+    _report = _collector(summary, report)
 
     sources = discover(paths, _report)
     tosdr_sources = [s for s in sources if s.kind == "tosdr"]
@@ -134,11 +139,7 @@ def add_documents(store: Store, docs: Iterable[Document], report: Report | None 
     """Write in-memory documents (e.g. an eval suite's own corpus) like loaded ones."""
     start = time.perf_counter()
     summary = IngestSummary()
-
-    def _report(p: Problem) -> None:
-        summary.problems.append(p)
-        if report:
-            report(p)
+    _report = _collector(summary, report)
 
     for doc in docs:
         _add(store, doc, summary, _report, on_document)
@@ -192,7 +193,3 @@ def _add_seed(store: Store, seed: SeedRecord, path: Path, summary: IngestSummary
     if on_document:
         on_document(seed, res.status)
 
-
-def iter_texts(store: Store) -> Iterator[str]:  # pragma: no cover - convenience
-    for row in store.index_rows():
-        yield row["text"]

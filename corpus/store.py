@@ -7,6 +7,7 @@ whole documents or nothing; re-running it finishes the job without duplicates.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -175,8 +176,6 @@ class Store:
 
     def _insert_clause(self, rid: str, doc_id: str, pid: str, doc: Document, seg: Segment,
                        norm: str) -> int:
-        import hashlib
-
         norm_sha = hashlib.sha256(norm.encode()).hexdigest()
         got = self.conn.execute("SELECT norm_sha FROM clauses WHERE record_id=?",
                                 (rid,)).fetchone()
@@ -401,8 +400,6 @@ class Store:
 
     def fingerprint(self) -> str:
         """A hash of the corpus content: changes whenever any version or clause does."""
-        import hashlib
-
         h = hashlib.sha256()
         for r in self.conn.execute("SELECT version_id FROM versions ORDER BY version_id"):
             h.update(r[0].encode())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from corpus.errors import Problem
@@ -28,3 +29,22 @@ def read_text(path: Path, report: Report) -> str | None:
     except UnicodeDecodeError as exc:
         report(Problem(str(path), f"is not UTF-8 text (byte {exc.start})"))
         return None
+
+
+def read_jsonl(path: Path, report: Report, what: str,
+               check: Callable[[dict], None]) -> Iterator[dict]:
+    """The JSON objects of a JSON-lines file that pass ``check`` (which raises ValueError);
+    any other line is reported as ``path:line: malformed <what> (reason)`` and skipped."""
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                if not isinstance(row, dict):
+                    raise ValueError("not an object")
+                check(row)
+            except ValueError as exc:
+                report(Problem(f"{path}:{n}", f"malformed {what} ({exc})"))
+                continue
+            yield row

@@ -9,14 +9,13 @@ collection and the file's modification date stands in for the version date).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 from corpus.errors import Problem
-from corpus.loaders import Report, read_text
+from corpus.loaders import Report, read_jsonl, read_text
 from corpus.models import Document
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -52,24 +51,14 @@ def _load_clone(root: Path, collection: str, report: Report) -> Iterator[Documen
                            collection=collection)
 
 
+def _check_manifest_row(row: dict) -> None:
+    for key in ("kind", "service", "terms_type", "our_path"):
+        if not isinstance(row.get(key), str):
+            raise ValueError(f"missing field {key!r}")
+
+
 def _manifest_lines(manifest: Path, report: Report) -> list[dict]:
-    rows = []
-    with manifest.open(encoding="utf-8", errors="replace") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                if not isinstance(row, dict):
-                    raise ValueError("not an object")
-                for key in ("kind", "service", "terms_type", "our_path"):
-                    if not isinstance(row.get(key), str):
-                        raise ValueError(f"missing field {key!r}")
-            except ValueError as exc:
-                report(Problem(f"{manifest}:{n}", f"malformed MANIFEST line ({exc})"))
-                continue
-            rows.append(row)
-    return rows
+    return list(read_jsonl(manifest, report, "MANIFEST line", _check_manifest_row))
 
 
 def _relative(our_path: str) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from corpus.errors import Problem
-from corpus.loaders import Report
+from corpus.loaders import Report, read_jsonl
 from corpus.models import Annotation
 
 CLASSIFICATIONS = ("good", "neutral", "bad", "blocker")
@@ -21,31 +19,23 @@ def is_tosdr_file(path: Path) -> bool:
     return '"point_id"' in head
 
 
+def _check_point(row: dict) -> None:
+    if not row.get("point_id") or not row.get("service"):
+        raise ValueError("missing point_id or service")
+    cls = str(row.get("classification") or "")
+    if cls not in CLASSIFICATIONS:
+        raise ValueError(f"unknown classification {cls!r}")
+
+
 def load_tosdr(path: Path, report: Report) -> Iterator[Annotation]:
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                if not isinstance(row, dict):
-                    raise ValueError("not an object")
-                pid, service = row.get("point_id"), row.get("service")
-                if not pid or not service:
-                    raise ValueError("missing point_id or service")
-                cls = str(row.get("classification") or "")
-                if cls not in CLASSIFICATIONS:
-                    raise ValueError(f"unknown classification {cls!r}")
-            except ValueError as exc:
-                report(Problem(f"{path}:{n}", f"malformed point ({exc})"))
-                continue
-            yield Annotation(
-                annotation_id=f"tosdr-{pid}",
-                platform=str(service),
-                case=str(row.get("case") or "").strip(),
-                classification=cls,
-                quote=str(row.get("quote_text") or "").strip(),
-                note=str(row.get("analyst_note") or "").strip(),
-                source_document=str(row.get("source_document") or ""),
-                title=str(row.get("title") or ""),
-            )
+    for row in read_jsonl(path, report, "point", _check_point):
+        yield Annotation(
+            annotation_id=f"tosdr-{row['point_id']}",
+            platform=str(row["service"]),
+            case=str(row.get("case") or "").strip(),
+            classification=str(row["classification"]),
+            quote=str(row.get("quote_text") or "").strip(),
+            note=str(row.get("analyst_note") or "").strip(),
+            source_document=str(row.get("source_document") or ""),
+            title=str(row.get("title") or ""),
+        )
