@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,23 +52,22 @@ def chroma_metadata(row: dict[str, Any]) -> dict[str, Any]:
 def sync(store: Store, embedder: Embedder, chroma: ChromaIndex,
          on_embed_start: Callable[[int], None] | None = None,
          on_embedded: Callable[[int], None] | None = None) -> SyncStats:
+    """Embed what SQLite lacks, then make Chroma match SQLite.
+
+    Vectors of each embedded chunk go to Chroma on a worker thread while the next chunk is
+    embedded (Chroma's insert and torch both run outside the GIL). SQLite gets every chunk's
+    vectors first, so a crash at any point loses nothing: the next run finds the records
+    still missing from Chroma and adds them.
+    """
     stats = SyncStats()
     t0 = time.perf_counter()
-    pending = store.missing_embeddings(embedder.name)
-    if on_embed_start:
-        on_embed_start(len(pending))
-    pending.sort(key=lambda kt: len(kt[1]))
-    for i in range(0, len(pending), EMBED_CHUNK):
-        chunk = pending[i:i + EMBED_CHUNK]
-        vecs = embedder.embed([t for _, t in chunk], progress=on_embedded)
-        store.put_embeddings(embedder.name, [(k, v.astype(np.float32).tobytes())
-                                             for (k, _), v in zip(chunk, vecs, strict=True)])
-        stats.embedded += len(chunk)
-    stats.seconds_embedding = time.perf_counter() - t0
     rows = list(store.index_rows())
     existing = chroma.ids()
     wanted = {r["record_id"]: r for r in rows}
-    to_add = [r for r in rows if r["record_id"] not in existing]
+    to_add: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["record_id"] not in existing:
+            to_add.setdefault(r["embed_key"], []).append(r)
     to_update = []
     for r in rows:
         have = existing.get(r["record_id"])
@@ -75,17 +75,40 @@ def sync(store: Store, embedder: Embedder, chroma: ChromaIndex,
         if have is not None and any(have.get(k) != v for k, v in meta.items()):
             to_update.append((r["record_id"], meta))
     to_delete = [rid for rid in existing if rid not in wanted]
-    vectors = store.embeddings(embedder.name, sorted({r["embed_key"] for r in to_add}))
-    add_rows = []
-    for r in to_add:
-        vec = vectors.get(r["embed_key"])
-        if vec is not None:
-            add_rows.append((r["record_id"], np.frombuffer(vec, dtype=np.float32), r["text"],
-                             chroma_metadata(r)))
-    chroma.add(add_rows)
+
+    def add_rows(vectors: dict[str, np.ndarray]) -> list[tuple[str, np.ndarray, str, dict]]:
+        return [(r["record_id"], vec, r["text"], chroma_metadata(r))
+                for key, vec in vectors.items() for r in to_add.pop(key, [])]
+
+    pending = store.missing_embeddings(embedder.name)
+    if on_embed_start:
+        on_embed_start(len(pending))
+    pending.sort(key=lambda kt: len(kt[1]))
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        inflight: Future[None] | None = None
+        for i in range(0, len(pending), EMBED_CHUNK):
+            chunk = pending[i:i + EMBED_CHUNK]
+            vecs = embedder.embed([t for _, t in chunk], progress=on_embedded).astype(np.float32)
+            store.put_embeddings(embedder.name, [(k, v.tobytes())
+                                                 for (k, _), v in zip(chunk, vecs, strict=True)])
+            stats.embedded += len(chunk)
+            batch = add_rows({k: v for (k, _), v in zip(chunk, vecs, strict=True)})
+            if inflight is not None:
+                inflight.result()  # one insert at a time; errors surface here
+            inflight = writer.submit(chroma.add, batch)
+            stats.added += len(batch)
+        stats.seconds_embedding = time.perf_counter() - t0
+        if inflight is not None:
+            inflight.result()
+    # records whose vectors were already in SQLite (other record with the same text, or a
+    # Chroma that lost them)
+    stored = store.embeddings(embedder.name, sorted(to_add))
+    rest = add_rows({k: np.frombuffer(v, dtype=np.float32) for k, v in stored.items()})
+    chroma.add(rest)
     chroma.update_metadata(to_update)
     chroma.delete(to_delete)
-    stats.added, stats.updated, stats.deleted = len(add_rows), len(to_update), len(to_delete)
+    stats.added += len(rest)
+    stats.updated, stats.deleted = len(to_update), len(to_delete)
     stats.seconds_total = time.perf_counter() - t0
     return stats
 

@@ -128,6 +128,7 @@ def measure(index: Any, vecs: np.ndarray, meta_current: np.ndarray, platforms: n
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", type=Path, default=Path("/work/data/store.sqlite"))
+    ap.add_argument("--model", default=MODEL, help="embedding model name in the store")
     ap.add_argument("--sizes", default="10000,100000,300000,1000000")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--slow-queries", type=int, default=30,
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     from assistant.chroma_store import BATCH, HNSW, ChromaIndex
 
-    base, texts, plats, current = load_base(args.store, MODEL)
+    base, texts, plats, current = load_base(args.store, args.model)
     n0 = len(base)
     print(f"{n0} real clause vectors from {args.store}; sigma {args.sigma}; HNSW {HNSW}",
           flush=True)
