@@ -9,7 +9,7 @@ runtime needs in memory: texts and the metadata that filters act on.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -131,15 +131,35 @@ class ClauseTable:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def _rows_of(self, column: str, values: Iterable[str]) -> np.ndarray:
+        """Row numbers whose ``column`` is one of ``values``, from a per-value index built on
+        first use: a platform's mask then costs its own rows, not a scan of every row
+        (np.isin over an object array took 4 ms at 68k rows and 220 ms at 1M)."""
+        index = self.__dict__.setdefault("_row_index", {})
+        if column not in index:
+            groups: dict[str, list[int]] = {}
+            for i, v in enumerate(getattr(self, column)):
+                groups.setdefault(v, []).append(i)
+            index[column] = {v: np.array(ix, dtype=np.int64) for v, ix in groups.items()}
+        parts = [index[column][v] for v in values if v in index[column]]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
     def mask(self, platforms: tuple[str, ...], doc_types: tuple[str, ...], as_of: str,
              records: frozenset[str] | None = None) -> np.ndarray:
-        m = np.ones(len(self.rows), dtype=bool)
-        if records is not None:
-            m &= np.isin(np.asarray(self.ids, dtype=object), list(records))
+        n = len(self.rows)
         if platforms:
-            m &= np.isin(self.platform_id, list(platforms))
+            m = np.zeros(n, dtype=bool)
+            m[self._rows_of("platform_id", platforms)] = True
+        else:
+            m = np.ones(n, dtype=bool)
+        if records is not None:
+            keep = np.zeros(n, dtype=bool)
+            keep[[self.pos[r] for r in records if r in self.pos]] = True
+            m &= keep
         if doc_types:
-            m &= np.isin(self.doc_type, list(doc_types))
+            keep = np.zeros(n, dtype=bool)
+            keep[self._rows_of("doc_type", doc_types)] = True
+            m &= keep
         if as_of:
             d = _date_int(as_of)
             m &= (self.valid_from <= d) & (self.valid_to > d)

@@ -83,10 +83,10 @@ class DenseRetriever(BaseRetriever):
         f = self.filters
         day = _date_int(f.as_of) if f.as_of else 0
         if f.platforms and self.scoped is not None:  # exact, over the platforms' vectors
-            ranked = [(i, s) for i, s in self.scoped.search(vec, f.platforms)
-                      if _allowed(self.table, i, f, day)]
+            mask = self.table.mask(f.platforms, f.doc_types, f.as_of, f.records)
+            ranked = self.scoped.search(vec, f.platforms, mask, self.k)
             return [NodeWithScore(node=_node(self.table, self.table.ids[i]), score=s)
-                    for i, s in ranked[: self.k]]
+                    for i, s in ranked]
         depth = min(len(self.table),
                     self.k * (OVERFETCH if f.records is None else RECORD_OVERFETCH))
         hits = self.chroma.query(vec, depth, {"platform_id": list(f.platforms)}

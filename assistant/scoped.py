@@ -48,8 +48,10 @@ class ScopedVectors:
                 self._cache.popitem(last=False)
             return idx, mat
 
-    def search(self, vector: Any, platforms: tuple[str, ...]) -> list[tuple[int, float]]:
-        """Every clause of the platforms as (row, cosine), best first."""
+    def search(self, vector: Any, platforms: tuple[str, ...], mask: np.ndarray | None = None,
+               k: int | None = None) -> list[tuple[int, float]]:
+        """The platforms' clauses as (row, cosine), best first (ties by row), keeping only rows
+        where ``mask`` is true and at most ``k`` of them."""
         parts = [self._platform(p) for p in platforms]
         parts = [(i, m) for i, m in parts if len(i)]
         if not parts:
@@ -57,5 +59,8 @@ class ScopedVectors:
         idx = np.concatenate([i for i, _ in parts])
         mat = np.concatenate([m for _, m in parts])
         sims = mat @ np.asarray(vector, dtype=np.float32)
-        order = np.argsort(-sims, kind="stable")
+        if mask is not None:
+            keep = mask[idx]
+            idx, sims = idx[keep], sims[keep]
+        order = np.lexsort((idx, -sims))[:k]
         return [(int(idx[j]), float(sims[j])) for j in order]

@@ -65,8 +65,8 @@ tr.pa-silent td {color: var(--body-text-color-subdued);}
 
 PREFERRED_EXAMPLES = ["Spotify", "Coursera", "Zoom", "Discord", "Streamly", "Learnify",
                       "Chatterbox"]
-STREAM_STEPS = 4  # a finished answer is revealed in this many steps
-STREAM_PAUSE = 0.02
+STREAM_STEPS = 2  # a finished answer is revealed in this many steps
+STREAM_PAUSE = 0.0
 
 
 def _examples(names: list[str]) -> list[str]:
