@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterable
@@ -17,7 +18,14 @@ from assistant.embedder import Embedder, make_embedder
 from assistant.index import ClauseTable, SyncStats, sync
 from assistant.lexical import LexicalIndex
 from assistant.platforms import PlatformMatcher
-from assistant.retrieve import DenseRetriever, HybridRetriever, LexicalRetriever, to_hits
+from assistant.precedents import Precedents, embed_precedents
+from assistant.retrieve import (
+    DenseRetriever,
+    HybridRetriever,
+    LexicalRetriever,
+    PrecedentRetriever,
+    to_hits,
+)
 from assistant.scoped import ScopedVectors
 from assistant.settings import Settings
 from assistant.types import Answer, Filters, Hit
@@ -25,6 +33,8 @@ from corpus.errors import BadInput, IndexMissing
 from corpus.ingest import IngestSummary, add_documents, ingest
 from corpus.models import Document
 from corpus.store import ClauseRow, Store
+
+log = logging.getLogger(__name__)
 
 MAX_QUESTION = 2000
 # "What changed…", "Did … change", "Has … changed": questions about the history of a text;
@@ -73,6 +83,7 @@ class Assistant:
         self._embedder = embedder
         self._chroma = chroma
         self._scoped: ScopedVectors | None = None
+        self._precedent_state: tuple[Any, ScopedVectors, Precedents | None] | None = None
         self._table: ClauseTable | None = None
         self._lexical: LexicalIndex | None = None
         self._answerer: DefaultAnswerer | None = None
@@ -234,6 +245,22 @@ class Assistant:
             self._scoped = ScopedVectors(self.store, self.embedder.name, self._table)
         return self._scoped
 
+    def _precedents(self) -> tuple[ScopedVectors, Precedents] | None:
+        """Precedent quotes and the platform-scoped clause vectors they are compared with;
+        None when the store has no ToS;DR annotations with vectors."""
+        assert self._table is not None
+        if self._precedent_state is None or self._precedent_state[0] is not self._table:
+            scope = self._scoped_vectors() or ScopedVectors(self.store, self.embedder.name,
+                                                            self._table)
+            precedents = Precedents.load(self.store, self.embedder.name)
+            if precedents is None and (n := embed_precedents(self.store, self.embedder)):
+                # first use on this store: the quotes are embedded once and kept in SQLite
+                log.info("embedded %d ToS;DR precedent quotes and case titles", n)
+                precedents = Precedents.load(self.store, self.embedder.name)
+            self._precedent_state = (self._table, scope, precedents)
+        _, scope, precedents = self._precedent_state
+        return (scope, precedents) if precedents is not None else None
+
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 10,
                  mode: str = "hybrid", timings: dict[str, float] | None = None) -> list[Hit]:
         self._load()
@@ -244,18 +271,24 @@ class Assistant:
 
         bundle = QueryBundle(query_str=question)
         dense = lexical = None
-        if mode in ("hybrid", "dense"):
+        if mode in ("hybrid", "dense", "precedent"):
             t = time.perf_counter()
             bundle.embedding = self.embedder.embed([question])[0].tolist()
             timings["embed_ms"] = (time.perf_counter() - t) * 1000
             dense = DenseRetriever(self.chroma, self.embedder, self._table, filters,
                                    scoped=self._scoped_vectors())
-        if mode in ("hybrid", "lexical"):
+        if mode in ("hybrid", "lexical", "precedent"):
             lexical = LexicalRetriever(self._lexical, self._table, filters)
         if dense is None and lexical is None:
-            raise BadInput(f"unknown retrieval mode {mode!r} (hybrid, dense or lexical)")
+            raise BadInput(f"unknown retrieval mode {mode!r} "
+                           "(hybrid, dense, lexical or precedent)")
+        precedent = None
+        if mode == "precedent" and filters.platforms and (found := self._precedents()):
+            scope, precedents = found
+            precedent = PrecedentRetriever(precedents, scope, self._table, filters)
         t = time.perf_counter()
-        nodes = HybridRetriever(dense, lexical, top_k=k, timings=timings).retrieve(bundle)
+        nodes = HybridRetriever(dense, lexical, top_k=k, timings=timings,
+                                precedent=precedent).retrieve(bundle)
         timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
         return to_hits(nodes, self._table)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
@@ -19,6 +20,7 @@ from assistant.chroma_store import ChromaIndex
 from assistant.embedder import Embedder
 from assistant.index import ClauseTable, _date_int
 from assistant.lexical import LexicalIndex
+from assistant.precedents import Precedents
 from assistant.scoped import ScopedVectors
 from assistant.types import Filters, Hit
 
@@ -115,26 +117,73 @@ class LexicalRetriever(BaseRetriever):
                 for i, s in found]
 
 
+class PrecedentRetriever(BaseRetriever):
+    """The platforms' clauses ranked by half dense similarity, half precedent score (see
+    assistant/precedents.py). Empty without a platform scope or when no ToS;DR case fits."""
+
+    def __init__(self, precedents: Precedents, scope: ScopedVectors, table: ClauseTable,
+                 filters: Filters, k: int = DEPTH):
+        super().__init__()
+        self.precedents, self.scope, self.table, self.filters, self.k = (
+            precedents, scope, table, filters, k)
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        f = self.filters
+        if not f.platforms or query_bundle.embedding is None:
+            return []
+        q = np.asarray(query_bundle.embedding, dtype=np.float32)
+        idx, mat = self.scope.vectors(f.platforms)
+        keep = self.table.mask(f.platforms, f.doc_types, f.as_of, f.records)[idx]
+        idx, mat = idx[keep], mat[keep]
+        if not len(idx):
+            return []
+        prec = self.precedents.scores(q, mat, f.platforms)
+        if prec is None:
+            return []
+        cos = mat @ q
+        score = 0.5 * cos + 0.5 * prec
+        order = np.lexsort((idx, -score))[: self.k]
+        return [NodeWithScore(node=_node(self.table, self.table.ids[int(idx[j])],
+                                         dense=float(cos[j])),
+                              score=float(score[j])) for j in order]
+
+
 class HybridRetriever(BaseRetriever):
-    """Reciprocal-rank fusion of a dense and a lexical retriever (either may be None)."""
+    """Reciprocal-rank fusion of a dense, a lexical and a precedent retriever (any may be
+    None)."""
 
     def __init__(self, dense: BaseRetriever | None, lexical: BaseRetriever | None,
-                 top_k: int = 10, timings: dict[str, float] | None = None):
+                 top_k: int = 10, timings: dict[str, float] | None = None,
+                 precedent: BaseRetriever | None = None):
         super().__init__()
-        self.dense, self.lexical, self.top_k = dense, lexical, top_k
+        self.dense, self.lexical, self.precedent, self.top_k = dense, lexical, precedent, top_k
         self.timings = timings if timings is not None else {}
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         fused: dict[str, dict[str, Any]] = {}
-        for stage, retriever in (("dense", self.dense), ("lexical", self.lexical)):
+        early: dict[str, list[NodeWithScore]] = {}
+        if self.precedent is not None:
+            t = time.perf_counter()
+            early["precedent"] = self.precedent.retrieve(query_bundle)
+            self.timings["precedent_ms"] = (time.perf_counter() - t) * 1000
+        # a precedent ranking already holds the dense similarity (half its score): it stands
+        # in for the dense list rather than adding a second vote for the same evidence
+        dense = None if early.get("precedent") else self.dense
+        for stage, retriever in (("precedent", self.precedent), ("dense", dense),
+                                 ("lexical", self.lexical)):
             if retriever is None:
                 continue
             t = time.perf_counter()
-            found = retriever.retrieve(query_bundle)
-            self.timings[f"{stage}_ms"] = (time.perf_counter() - t) * 1000
+            if stage in early:
+                found = early[stage]
+            else:
+                found = retriever.retrieve(query_bundle)
+                self.timings[f"{stage}_ms"] = (time.perf_counter() - t) * 1000
             for rank, nws in enumerate(found, 1):
                 entry = fused.setdefault(nws.node.node_id, {"node": nws.node, "fused": 0.0})
                 entry[stage] = nws.score
+                if stage == "precedent":  # its clause's own cosine, for the abstention check
+                    entry["dense"] = nws.node.metadata.get("dense")
                 entry[f"{stage}_rank"] = rank
                 entry["fused"] += 1.0 / (RRF_K + rank)
         ordered = sorted(fused.values(), key=lambda e: (-e["fused"], e["node"].node_id))
@@ -142,7 +191,8 @@ class HybridRetriever(BaseRetriever):
         for e in ordered[: self.top_k]:
             node = e["node"]
             node.metadata.update({k: e.get(k) for k in
-                                  ("dense", "lexical", "fused", "dense_rank", "lexical_rank")})
+                                  ("dense", "lexical", "fused", "dense_rank", "lexical_rank",
+                                   "precedent_rank")})
             out.append(NodeWithScore(node=node, score=e["fused"]))
         return out
 

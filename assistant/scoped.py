@@ -48,16 +48,21 @@ class ScopedVectors:
                 self._cache.popitem(last=False)
             return idx, mat
 
+    def vectors(self, platforms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(row indices, unit vectors) of the platforms' clauses."""
+        parts = [self._platform(p) for p in platforms]
+        parts = [(i, m) for i, m in parts if len(i)]
+        if not parts:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 1), dtype=np.float32)
+        return np.concatenate([i for i, _ in parts]), np.concatenate([m for _, m in parts])
+
     def search(self, vector: Any, platforms: tuple[str, ...], mask: np.ndarray | None = None,
                k: int | None = None) -> list[tuple[int, float]]:
         """The platforms' clauses as (row, cosine), best first (ties by row), keeping only rows
         where ``mask`` is true and at most ``k`` of them."""
-        parts = [self._platform(p) for p in platforms]
-        parts = [(i, m) for i, m in parts if len(i)]
-        if not parts:
+        idx, mat = self.vectors(platforms)
+        if not len(idx):
             return []
-        idx = np.concatenate([i for i, _ in parts])
-        mat = np.concatenate([m for _, m in parts])
         sims = mat @ np.asarray(vector, dtype=np.float32)
         if mask is not None:
             keep = mask[idx]

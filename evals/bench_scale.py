@@ -98,6 +98,8 @@ def measure(index: Any, vecs: np.ndarray, meta_current: np.ndarray, platforms: n
     # collection is slow in Chroma (it lists the matching IDs first), so it gets fewer queries
     cases: list[tuple[str, dict[str, Any] | None, list[np.ndarray | None], int]] = [
         ("no filter", None, [None] * len(queries), len(queries)),
+        # what `ask` requests without a platform: DEPTH x OVERFETCH candidates
+        ("no filter, depth 120", None, [None] * len(queries), len(queries)),
         ("platform", None, [platforms == p for p in plat_pick], len(queries)),
         ("current == 1", {"current": 1}, [meta_current] * len(queries), slow_queries),
         ("platform + current", None, [(platforms == p) & meta_current for p in plat_pick],
@@ -112,7 +114,8 @@ def measure(index: Any, vecs: np.ndarray, meta_current: np.ndarray, platforms: n
                 if name.endswith("current"):
                     w["current"] = 1
             t = time.perf_counter()
-            hits = index.query(q.tolist(), k, w)
+            depth = 120 if name.endswith("depth 120") else k
+            hits = index.query(q.tolist(), depth, w)[:k]
             lat.append((time.perf_counter() - t) * 1000)
             got = {int(h.record_id[1:]) for h in hits}
             m = masks[i]
@@ -209,7 +212,8 @@ def table(results: dict[str, Any]) -> str:
              "| server RSS MiB | disk MiB | insert/s |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results["sizes"]:
-        for name in ("no filter", "platform", "current == 1", "platform + current"):
+        for name in ("no filter", "no filter, depth 120", "platform", "current == 1",
+                     "platform + current"):
             m = r[name]
             lines.append(f"| {r['n']:,} | {name} | {m['queries']} | {m['p50_ms']:.1f} | "
                          f"{m['p95_ms']:.1f} | "

@@ -16,7 +16,7 @@ def add_parser(sub: Any) -> None:
                    help="limit to a document type, e.g. 'Privacy Policy' (repeatable)")
     p.add_argument("--as-of", default="", metavar="DATE",
                    help="answer from the versions in force on DATE (YYYY-MM-DD)")
-    p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    p.add_argument("--mode", choices=["hybrid", "dense", "lexical", "precedent"], default="hybrid")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 

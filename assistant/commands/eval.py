@@ -19,7 +19,8 @@ def add_parser(sub: Any) -> None:
                    help="format of the file (default: detected)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="run only the first N cases")
-    p.add_argument("--mode", action="append", choices=["hybrid", "dense", "lexical"],
+    p.add_argument("--mode", action="append",
+                   choices=["hybrid", "dense", "lexical", "precedent"],
                    default=None, help="retrievers to compare (repeatable; default: all three)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="where to write the report (default: ./eval-reports/<suite>)")
