@@ -97,7 +97,8 @@ class Assistant:
         if self._embedder is None:
             s = self.settings
             self._embedder = make_embedder(s.embedder, quantize=s.quantize,
-                                           max_seq_length=s.max_seq_length, threads=s.threads)
+                                           max_seq_length=s.max_seq_length, threads=s.threads,
+                                           precision=s.precision)
         return self._embedder
 
     @property

