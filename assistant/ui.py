@@ -355,7 +355,7 @@ def theme() -> Any:
 
 
 def build_app(assistant: Any, examples: list[str] | None = None,
-              concurrency: int = 16) -> gr.Blocks:
+              concurrency: int = 4) -> gr.Blocks:
     demo = WebUI(assistant, examples).build()
     demo.queue(default_concurrency_limit=concurrency, max_size=256)
     return demo

@@ -117,12 +117,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data_dir: str, embedder: str | None) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: str, embedder: str | None, concurrency: int | None = None
+                 ) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     cmd = [sys.executable, "-m", "assistant", "--data-dir", data_dir]
     if embedder:
         cmd += ["--embedder", embedder]
     cmd += ["serve", "--port", str(port)]
+    if concurrency:
+        cmd += ["--concurrency", str(concurrency)]
     proc = subprocess.Popen(cmd, cwd=Path(__file__).resolve().parents[1],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -145,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     src.add_argument("--url", help="a running app on loopback")
     src.add_argument("--data-dir", help="start `policy-assistant serve` over this data dir")
     p.add_argument("--embedder", choices=["minilm", "hash"])
+    p.add_argument("--concurrency", type=int, default=None,
+                   help="events the started app runs at once (serve --concurrency)")
     p.add_argument("--set", choices=sorted(QUESTION_SETS), default="fixture")
     p.add_argument("--sessions", type=int, default=20)
     p.add_argument("--json", type=Path, help="also write the numbers here")
@@ -158,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("only loopback URLs are load-tested")
         url = args.url.rstrip("/")
     else:
-        proc, url = start_server(args.data_dir, args.embedder)
+        proc, url = start_server(args.data_dir, args.embedder, args.concurrency)
     try:
         questions = QUESTION_SETS[args.set]
         base = run_load(url, questions, 1, args.default_client)
