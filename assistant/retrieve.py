@@ -45,20 +45,6 @@ def chroma_where(f: Filters) -> dict[str, Any]:
     return where
 
 
-def _allowed(table: ClauseTable, i: int, f: Filters, day: int) -> bool:
-    """Whether row i passes the filters (the same rules as ``ClauseTable.mask``)."""
-    if f.platforms and table.platform_id[i] not in f.platforms:
-        return False
-    if f.doc_types and table.doc_type[i] not in f.doc_types:
-        return False
-    if f.records is not None and table.ids[i] not in f.records:
-        return False
-    if day:
-        return bool(table.valid_from[i] <= day < table.valid_to[i]) and not any(
-            a <= day < b for a, b in table.gaps.get(i, ()))
-    return bool(table.current[i])
-
-
 def _node(table: ClauseTable, rid: str, **scores: Any) -> TextNode:
     row = table.rows[table.pos[rid]]
     return TextNode(id_=rid, text=row["text"], metadata={**scores})
@@ -83,22 +69,24 @@ class DenseRetriever(BaseRetriever):
         # over-fetched list, with the full filter as the fallback. Platform-scoped queries go
         # to ``scoped`` when given (exact search; see assistant/scoped.py).
         f = self.filters
-        day = _date_int(f.as_of) if f.as_of else 0
+        mask = self.table.mask(f.platforms, f.doc_types, f.as_of, f.records)
         if f.platforms and self.scoped is not None:  # exact, over the platforms' vectors
-            mask = self.table.mask(f.platforms, f.doc_types, f.as_of, f.records)
             ranked = self.scoped.search(vec, f.platforms, mask, self.k)
             return [NodeWithScore(node=_node(self.table, self.table.ids[i]), score=s)
                     for i, s in ranked]
         depth = min(len(self.table),
                     self.k * (OVERFETCH if f.records is None else RECORD_OVERFETCH))
+
+        def passing(hits: list[Any]) -> list[Any]:
+            pos = self.table.pos
+            return [h for h in hits if h.record_id in pos and mask[pos[h.record_id]]]
+
         hits = self.chroma.query(vec, depth, {"platform_id": list(f.platforms)}
                                  if f.platforms else None)
-        kept = [h for h in hits if h.record_id in self.table.pos
-                and _allowed(self.table, self.table.pos[h.record_id], f, day)]
+        kept = passing(hits)
         if len(kept) < self.k and len(hits) == depth:
             hits = self.chroma.query(vec, depth, chroma_where(f))
-            kept = [h for h in hits if h.record_id in self.table.pos
-                    and _allowed(self.table, self.table.pos[h.record_id], f, day)]
+            kept = passing(hits)
         return [NodeWithScore(node=_node(self.table, h.record_id), score=h.score)
                 for h in kept[: self.k]]
 

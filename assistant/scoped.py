@@ -22,7 +22,6 @@ class ScopedVectors:
     def __init__(self, store: Any, model: str, table: ClauseTable, max_platforms: int = 256):
         self.store, self.model, self.table = store, model, table
         self.max_platforms = max_platforms
-        self._rows: dict[str, list[int]] | None = None
         self._cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -32,11 +31,7 @@ class ScopedVectors:
             if pid in self._cache:
                 self._cache.move_to_end(pid)
                 return self._cache[pid]
-            if self._rows is None:
-                self._rows = {}
-                for i, p in enumerate(self.table.platform_id):
-                    self._rows.setdefault(p, []).append(i)
-            rows = self._rows.get(pid, [])
+            rows = self.table.rows_of("platform_id", [pid]).tolist()
             keys = [self.table.rows[i]["embed_key"] for i in rows]
             blobs = self.store.embeddings(self.model, sorted(set(keys)))
             have = [(i, blobs[k]) for i, k in zip(rows, keys, strict=True) if k in blobs]
