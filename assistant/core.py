@@ -28,7 +28,7 @@ from assistant.retrieve import (
 )
 from assistant.scoped import ScopedVectors
 from assistant.settings import Settings
-from assistant.types import Answer, Filters, Hit
+from assistant.types import RETRIEVAL_MODES, Answer, Filters, Hit
 from corpus.errors import BadInput, IndexMissing
 from corpus.ingest import IngestSummary, add_documents, ingest
 from corpus.models import Document
@@ -83,7 +83,7 @@ class Assistant:
         self._embedder = embedder
         self._chroma = chroma
         self._scoped: ScopedVectors | None = None
-        self._precedent_state: tuple[Any, ScopedVectors, Precedents | None] | None = None
+        self._precedent_state: tuple[Any, Precedents | None] | None = None  # (table, ...)
         self._table: ClauseTable | None = None
         self._lexical: LexicalIndex | None = None
         self._answerer: DefaultAnswerer | None = None
@@ -236,31 +236,28 @@ class Assistant:
                                + ", ".join(sorted(known_types)))
         return Filters(tuple(pids), tuple(doc_types or ()), as_of)
 
-    def _scoped_vectors(self) -> ScopedVectors | None:
-        """Exact search inside platform scopes (vectors from SQLite), rebuilt with the table;
-        None below EXACT_SCOPE_MIN clauses, where Chroma's own filtered query is cheap."""
+    def _scope(self) -> ScopedVectors:
+        """The platforms' clause vectors from SQLite, kept per platform; rebuilt with the table."""
         assert self._table is not None
-        if len(self._table) < EXACT_SCOPE_MIN:
-            return None
         if self._scoped is None or self._scoped.table is not self._table:
             self._scoped = ScopedVectors(self.store, self.embedder.name, self._table)
         return self._scoped
 
-    def _precedents(self) -> tuple[ScopedVectors, Precedents] | None:
-        """Precedent quotes and the platform-scoped clause vectors they are compared with;
-        None when the store has no ToS;DR annotations with vectors."""
+    def _scoped_vectors(self) -> ScopedVectors | None:
+        """Exact search inside platform scopes; None below EXACT_SCOPE_MIN clauses, where
+        Chroma's own filtered query is cheap."""
         assert self._table is not None
+        return self._scope() if len(self._table) >= EXACT_SCOPE_MIN else None
+
+    def _precedents(self) -> Precedents | None:
+        """ToS;DR precedent quotes (embedded on first use); None without annotations."""
         if self._precedent_state is None or self._precedent_state[0] is not self._table:
-            scope = self._scoped_vectors() or ScopedVectors(self.store, self.embedder.name,
-                                                            self._table)
             precedents = Precedents.load(self.store, self.embedder.name)
             if precedents is None and (n := embed_precedents(self.store, self.embedder)):
-                # first use on this store: the quotes are embedded once and kept in SQLite
                 log.info("embedded %d ToS;DR precedent quotes and case titles", n)
                 precedents = Precedents.load(self.store, self.embedder.name)
-            self._precedent_state = (self._table, scope, precedents)
-        _, scope, precedents = self._precedent_state
-        return (scope, precedents) if precedents is not None else None
+            self._precedent_state = (self._table, precedents)
+        return self._precedent_state[1]
 
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 10,
                  mode: str = "hybrid", timings: dict[str, float] | None = None) -> list[Hit]:
@@ -281,12 +278,10 @@ class Assistant:
         if mode in ("hybrid", "lexical", "precedent"):
             lexical = LexicalRetriever(self._lexical, self._table, filters)
         if dense is None and lexical is None:
-            raise BadInput(f"unknown retrieval mode {mode!r} "
-                           "(hybrid, dense, lexical or precedent)")
+            raise BadInput(f"unknown retrieval mode {mode!r} ({', '.join(RETRIEVAL_MODES)})")
         precedent = None
-        if mode == "precedent" and filters.platforms and (found := self._precedents()):
-            scope, precedents = found
-            precedent = PrecedentRetriever(precedents, scope, self._table, filters)
+        if mode == "precedent" and filters.platforms and (precedents := self._precedents()):
+            precedent = PrecedentRetriever(precedents, self._scope(), self._table, filters)
         t = time.perf_counter()
         nodes = HybridRetriever(dense, lexical, top_k=k, timings=timings,
                                 precedent=precedent).retrieve(bundle)

@@ -10,8 +10,9 @@ about is scored by its similarity to those cases' quotes (mean of its three best
 weighted by how well each case fits the question. Quotes from the platform being asked about are
 never used, so the ToS;DR eval suite, built from those quotes, is not answered by its own key.
 
-Quote and case-title vectors are computed once at ingest and kept in the SQLite store next to
-the clause vectors (``embeddings`` table, keys ``pq-…`` and ``pc-…``).
+Quote and case-title vectors are computed on first use (about 8,000 short texts) and kept in
+the SQLite store next to the clause vectors (``embeddings`` table, keys ``pq-…`` and ``pc-…``),
+so ingest does not pay for a retrieval mode most users never select.
 """
 
 from __future__ import annotations
@@ -34,9 +35,7 @@ def _key(prefix: str, text: str) -> str:
 
 
 def _inputs(store: Any) -> tuple[list[tuple[str, str, str]], list[str]]:
-    rows = [(str(p), str(c), str(q)) for p, c, q in store.conn.execute(
-        "SELECT platform_id, case_title, quote FROM annotations WHERE length(quote) >= ? "
-        "ORDER BY annotation_id", (MIN_QUOTE_CHARS,))]
+    rows = store.annotation_quotes(MIN_QUOTE_CHARS)
     return rows, sorted({c for _, c, _ in rows})
 
 
@@ -62,14 +61,15 @@ class Precedents:
 
     @classmethod
     def load(cls, store: Any, model: str) -> Precedents | None:
-        """From the vectors kept at ingest; None when the store has no usable annotations."""
+        """From the stored vectors; None when the store has no usable annotations or their
+        vectors are not there yet (``embed_precedents`` makes them)."""
         rows, cases = _inputs(store)
         if not rows:
             return None
         keys = [_key("pc", c) for c in cases] + [_key("pq", q) for _, _, q in rows]
         blobs = store.embeddings(model, sorted(set(keys)))
         if any(k not in blobs for k in keys):
-            return None  # ingested before precedents existed: `ingest` again adds them
+            return None
         vec = lambda k: np.frombuffer(blobs[k], dtype=np.float32)  # noqa: E731
         case_row = {c: i for i, c in enumerate(cases)}
         return cls(np.stack([vec(_key("pc", c)) for c in cases]),

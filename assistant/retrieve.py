@@ -147,26 +147,25 @@ class HybridRetriever(BaseRetriever):
         self.dense, self.lexical, self.precedent, self.top_k = dense, lexical, precedent, top_k
         self.timings = timings if timings is not None else {}
 
+    def _timed(self, stage: str, retriever: BaseRetriever, query_bundle: QueryBundle
+               ) -> list[NodeWithScore]:
+        t = time.perf_counter()
+        found = retriever.retrieve(query_bundle)
+        self.timings[f"{stage}_ms"] = (time.perf_counter() - t) * 1000
+        return found
+
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        fused: dict[str, dict[str, Any]] = {}
-        early: dict[str, list[NodeWithScore]] = {}
+        lists: list[tuple[str, list[NodeWithScore]]] = []
         if self.precedent is not None:
-            t = time.perf_counter()
-            early["precedent"] = self.precedent.retrieve(query_bundle)
-            self.timings["precedent_ms"] = (time.perf_counter() - t) * 1000
-        # a precedent ranking already holds the dense similarity (half its score): it stands
-        # in for the dense list rather than adding a second vote for the same evidence
-        dense = None if early.get("precedent") else self.dense
-        for stage, retriever in (("precedent", self.precedent), ("dense", dense),
-                                 ("lexical", self.lexical)):
-            if retriever is None:
-                continue
-            t = time.perf_counter()
-            if stage in early:
-                found = early[stage]
-            else:
-                found = retriever.retrieve(query_bundle)
-                self.timings[f"{stage}_ms"] = (time.perf_counter() - t) * 1000
+            found = self._timed("precedent", self.precedent, query_bundle)
+            if found:  # it holds the dense similarity (half its score): it stands in for the
+                lists.append(("precedent", found))  # dense list, not a second vote beside it
+        if not lists and self.dense is not None:
+            lists.append(("dense", self._timed("dense", self.dense, query_bundle)))
+        if self.lexical is not None:
+            lists.append(("lexical", self._timed("lexical", self.lexical, query_bundle)))
+        fused: dict[str, dict[str, Any]] = {}
+        for stage, found in lists:
             for rank, nws in enumerate(found, 1):
                 entry = fused.setdefault(nws.node.node_id, {"node": nws.node, "fused": 0.0})
                 entry[stage] = nws.score

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# hybrid: dense + BM25 fused; precedent: hybrid with ToS;DR precedents in place of the dense
+# list (opt-in, assistant/precedents.py)
+RETRIEVAL_MODES = ("hybrid", "dense", "lexical", "precedent")
+
 
 @dataclass(frozen=True)
 class Filters:

@@ -360,6 +360,13 @@ class Store:
         return list(self.conn.execute(
             "SELECT * FROM annotations WHERE record_id=? ORDER BY annotation_id", (record_id,)))
 
+    def annotation_quotes(self, min_chars: int = 1) -> list[tuple[str, str, str]]:
+        """(platform_id, case title, quote) of every annotation quoting at least
+        ``min_chars`` characters, in annotation order."""
+        return [(str(p), str(c), str(q)) for p, c, q in self.conn.execute(
+            "SELECT platform_id, case_title, quote FROM annotations WHERE length(quote) >= ? "
+            "ORDER BY annotation_id", (min_chars,))]
+
     def platforms(self) -> dict[str, str]:
         """platform_id -> display name, for platforms that have documents."""
         return {r[0]: r[1] for r in self.conn.execute(

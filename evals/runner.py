@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from assistant.types import RETRIEVAL_MODES
 from corpus.errors import BadInput, PolicyAssistantError
 from corpus.link import THRESHOLD, best_match, candidates
 from corpus.text import normalise, sentence_spans
@@ -24,8 +25,7 @@ from evals import metrics as M
 from evals.cases import Case, load_cases
 from evals.squad import SquadSet, is_squad_file, load_squad
 
-MODES = ("hybrid", "dense", "lexical")
-ALL_MODES = (*MODES, "precedent")  # precedent: hybrid plus ToS;DR precedents (opt-in ablation)
+MODES = ("hybrid", "dense", "lexical")  # run by default; "precedent" is opt-in
 K = 10
 STAGES = ("embed_ms", "retrieve_ms", "answer_ms", "total_ms")
 SUITES_DIR = Path(__file__).parent / "suites"
@@ -80,10 +80,10 @@ def evaluate(target: str | Path, settings: Any, *, fmt: str | None = None,
     is called with the number of steps done since the last call.
     """
     path, fmt = resolve_target(target, fmt)
-    bad = [m for m in modes if m not in ALL_MODES]
+    bad = [m for m in modes if m not in RETRIEVAL_MODES]
     if bad or not modes:
         raise BadInput(f"unknown retrieval mode(s) {', '.join(bad) or '(none)'}; "
-                       f"choose from {', '.join(ALL_MODES)}")
+                       f"choose from {', '.join(RETRIEVAL_MODES)}")
     if limit is not None and limit < 1:
         raise BadInput("--limit must be at least 1")
     from assistant.core import Assistant

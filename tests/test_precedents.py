@@ -55,3 +55,27 @@ def test_second_case_is_weighted_by_its_fit(precedents: Precedents) -> None:
     sims = np.array([1.0, 0.9]) / np.linalg.norm([1.0, 0.9])
     w1 = np.exp(20 * (sims[1] - sims[0]))  # case 1 fits 0.074 worse than case 0
     assert scores.tolist() == pytest.approx([1 / (1 + w1), w1 / (1 + w1)])
+
+
+def test_precedent_list_stands_in_for_the_dense_list(fresh_assistant) -> None:
+    from assistant.types import Filters
+
+    f = Filters(platforms=("learnify",))
+    q = "Can Learnify delete my account without prior notice and without a reason?"
+    timings: dict[str, float] = {}
+    fresh_assistant.retrieve(q, f, mode="precedent", timings=timings)
+    # the ToS;DR case of that title has a Streamly quote: a precedent for Learnify
+    assert "precedent_ms" in timings and "dense_ms" not in timings and "lexical_ms" in timings
+
+
+def test_question_about_no_case_retrieves_as_hybrid(fresh_assistant) -> None:
+    from assistant.types import Filters
+
+    f = Filters(platforms=("learnify",))
+    q = "How long is the refund window for annual plans?"
+    timings: dict[str, float] = {}
+    got = fresh_assistant.retrieve(q, f, mode="precedent", timings=timings)
+    want = fresh_assistant.retrieve(q, f, mode="hybrid")
+    assert "dense_ms" in timings
+    assert [h.record_id for h in got] == [h.record_id for h in want]
+    assert [h.fused for h in got] == [h.fused for h in want]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from assistant.types import RETRIEVAL_MODES
+
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("ask", help="ask a question; the answer cites record IDs")
@@ -16,7 +18,7 @@ def add_parser(sub: Any) -> None:
                    help="limit to a document type, e.g. 'Privacy Policy' (repeatable)")
     p.add_argument("--as-of", default="", metavar="DATE",
                    help="answer from the versions in force on DATE (YYYY-MM-DD)")
-    p.add_argument("--mode", choices=["hybrid", "dense", "lexical", "precedent"], default="hybrid")
+    p.add_argument("--mode", choices=RETRIEVAL_MODES, default="hybrid")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assistant.types import RETRIEVAL_MODES
+
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("eval", help="run an evaluation suite; writes report.json, report.md "
@@ -19,8 +21,7 @@ def add_parser(sub: Any) -> None:
                    help="format of the file (default: detected)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="run only the first N cases")
-    p.add_argument("--mode", action="append",
-                   choices=["hybrid", "dense", "lexical", "precedent"],
+    p.add_argument("--mode", action="append", choices=RETRIEVAL_MODES,
                    default=None, help="retrievers to compare (repeatable; default: all three)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="where to write the report (default: ./eval-reports/<suite>)")
