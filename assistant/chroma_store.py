@@ -26,7 +26,9 @@ from urllib.parse import urlparse
 from corpus.errors import BadInput, StoreUnavailable
 
 COLLECTION = "clauses"
-HNSW = {"space": "cosine", "ef_construction": 100, "ef_search": 800, "max_neighbors": 16}
+EF_SEARCH = 800
+HNSW: dict[str, Any] = {"space": "cosine", "ef_construction": 100, "ef_search": EF_SEARCH,
+                        "max_neighbors": 16}
 BATCH = 2000
 
 
@@ -93,12 +95,33 @@ class ChromaIndex:
             coll = self._client.get_or_create_collection(
                 name, embedding_function=None, configuration={"hnsw": HNSW},
                 metadata={"embed_model": self.model})
-        have = ((coll.configuration_json or {}).get("hnsw") or {}).get("ef_search")
-        if have is not None and have != HNSW["ef_search"]:
+        if self._ef_search(coll) not in (None, EF_SEARCH):
             # a collection made with another ef_search: the search-time setting can change in
             # place (the graph itself stays as it was built)
-            coll.modify(configuration={"hnsw": {"ef_search": HNSW["ef_search"]}})
+            self._modify_ef_search(coll, EF_SEARCH)
         return coll
+
+    @staticmethod
+    def _ef_search(coll: Any) -> int | None:
+        return ((coll.configuration_json or {}).get("hnsw") or {}).get("ef_search")
+
+    @staticmethod
+    def _modify_ef_search(coll: Any, value: int) -> None:
+        import warnings
+
+        with warnings.catch_warnings():  # chromadb 1.5 warns about its own legacy config field
+            warnings.simplefilter("ignore", DeprecationWarning)
+            coll.modify(configuration={"hnsw": {"ef_search": value}})
+
+    @property
+    def ef_search(self) -> int | None:
+        """The collection's search-time HNSW breadth, as stored."""
+        return self._ef_search(self._collection)
+
+    def set_ef_search(self, value: int) -> None:
+        """Store a new search-time breadth. A Chroma server applies it when it next loads the
+        index (after a restart), not to the index it has in memory."""
+        self._guard("setting ef_search", self._modify_ef_search, self._collection, value)
 
     def _guard(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:

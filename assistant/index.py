@@ -55,9 +55,8 @@ def sync(store: Store, embedder: Embedder, chroma: ChromaIndex,
     """Embed what SQLite lacks, then make Chroma match SQLite.
 
     Vectors of each embedded chunk go to Chroma on a worker thread while the next chunk is
-    embedded (Chroma's insert and torch both run outside the GIL). SQLite gets every chunk's
-    vectors first, so a crash at any point loses nothing: the next run finds the records
-    still missing from Chroma and adds them.
+    embedded. SQLite gets every chunk's vectors first, so a crash at any point loses nothing:
+    the next run finds the records still missing from Chroma and adds them.
     """
     stats = SyncStats()
     t0 = time.perf_counter()

@@ -17,7 +17,6 @@ import logging  # noqa: E402
 import re  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
-import time  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -66,7 +65,6 @@ tr.pa-silent td {color: var(--body-text-color-subdued);}
 PREFERRED_EXAMPLES = ["Spotify", "Coursera", "Zoom", "Discord", "Streamly", "Learnify",
                       "Chatterbox"]
 STREAM_STEPS = 2  # a finished answer is revealed in this many steps
-STREAM_PAUSE = 0.0
 
 
 def _examples(names: list[str]) -> list[str]:
@@ -173,7 +171,6 @@ class WebUI:
             for i in range(step, len(words), step):
                 msgs[-1] = {"role": "assistant", "content": H.text_block("".join(words[:i]))}
                 yield list(msgs), "", state, focus, gr.skip(), gr.skip()
-                time.sleep(STREAM_PAUSE)
         msgs[-1] = {"role": "assistant", "content": H.answer_bubble(answer)}
         state["cards"][str(len(msgs) - 1)] = cards
         plats = answer.meta.get("platforms")

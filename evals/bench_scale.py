@@ -236,12 +236,12 @@ def ef_sweep(index: Any, vecs: np.ndarray, queries: np.ndarray, values: str, ser
     out = []
     n = len(vecs)
     for ef in [int(v) for v in values.split(",") if v]:
-        index._collection.modify(configuration={"hnsw": {"ef_search": ef}})
+        index.set_ef_search(ef)
         if server:
             server.stop()
             server.start(timeout=600)
             index = ChromaIndex(url=server.url, model="", collection="scale_bench")
-        assert index._collection.configuration_json["hnsw"]["ef_search"] == ef
+        assert index.ef_search == ef
         lat, rec = [], []
         for q in queries:
             t = time.perf_counter()

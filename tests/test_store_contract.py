@@ -133,6 +133,20 @@ def test_reopening_keeps_vectors_and_another_model_starts_again(make_index):
     assert make_index("model-2", name).count() == 0
 
 
+def test_collection_made_with_another_ef_search_is_switched_when_reopened(make_index):
+    from assistant.chroma_store import HNSW
+
+    idx = make_index(name="ef_switch")
+    assert idx.ef_search == HNSW["ef_search"]
+    idx.set_ef_search(200)
+    assert idx.ef_search == 200
+    # reopened by the project, the search breadth is the project's again; vectors stay
+    idx.add([("a", VECTORS["a"], "", META["a"])])
+    again = make_index(name="ef_switch")
+    assert again.ef_search == HNSW["ef_search"]
+    assert again.count() == 1
+
+
 def test_server_that_is_down_is_reported_in_one_line():
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(StoreUnavailable) as err:

@@ -31,7 +31,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--concurrency", type=int, default=4,
                    help="events the queue runs at once (default 4: answering takes a lock, and "
                    "on 2 cores more threads only contend; 20 sessions' p95 was 1.9 s at 16, "
-                   "1.4 s at 4)")
+                   "1.5 s at 4)")
     p.add_argument("--no-warmup", action="store_true",
                    help="skip loading the indexes before the first request")
     p.set_defaults(func=run)
