@@ -97,7 +97,8 @@ class Assistant:
         if self._embedder is None:
             s = self.settings
             self._embedder = make_embedder(s.embedder, precision=s.precision,
-                                           max_seq_length=s.max_seq_length, threads=s.threads)
+                                           max_seq_length=s.max_seq_length, threads=s.threads,
+                                           cache_dir=s.cache_dir)
         return self._embedder
 
     @property

