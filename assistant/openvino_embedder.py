@@ -35,7 +35,9 @@ from assistant.embedder import Progress
 # symmetric int8 weights with 384 ran 158-160/s at cosine 0.998 to float (taken); asymmetric
 # weights with 128 / 384 / 32 / 1536 ran 144-149 / 147-149 / 127 / 81 per second
 DYNAMIC_GROUP = 384
-BATCH = 4  # with one stream per core, small batches kept both cores busiest (4: 124/s, 12: 113/s)
+# with one stream per core, small batches kept both cores busiest (measured in bf16: batches
+# of 4 / 6 / 8 / 12 ran 124 / 122 / 118 / 113 per second)
+BATCH = 4
 
 
 def _versions() -> str:

@@ -25,8 +25,8 @@ class Settings:
     embedder: str = "minilm"  # minilm | hash
     precision: str = "int8"  # int8 | bf16 | fp32 (assistant/embedder.py)
     max_seq_length: int = 256
-    threads: int = 1  # torch threads for queries (one: the machine is shared while serving)
-    ingest_threads: int = 0  # torch threads for ingest; 0: every core
+    threads: int = 1  # model threads for queries (one: the machine is shared while serving)
+    ingest_threads: int = 0  # model threads for ingest; 0: every core
     llm_url: str = ""  # OpenAI-compatible endpoint for the optional generative answerer
     llm_model: str = ""
     extra: dict[str, str] = field(default_factory=dict)
