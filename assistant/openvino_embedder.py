@@ -71,16 +71,19 @@ class OpenVinoEmbedder:
         key = hashlib.sha256(f"{self.name}|{DYNAMIC_GROUP}|{_versions()}".encode()).hexdigest()
         folder = cache_dir / "openvino" / f"{self.name}-{key[:12]}" if cache_dir else None
         if folder is not None and (folder / "model.xml").exists():
-            return self._core.read_model(str(folder / "model.xml"))
+            try:
+                return self._core.read_model(str(folder / "model.xml"))
+            except RuntimeError:  # damaged copy (e.g. a truncated .bin): convert again
+                shutil.rmtree(folder, ignore_errors=True)
         model = self._convert(max_seq_length)
         if folder is not None:
             # written beside, then renamed: a crash never leaves a half-written model behind
             tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
-            shutil.rmtree(tmp, ignore_errors=True)
-            self._ov.save_model(model, str(tmp / "model.xml"), compress_to_fp16=False)
             try:
+                shutil.rmtree(tmp, ignore_errors=True)
+                self._ov.save_model(model, str(tmp / "model.xml"), compress_to_fp16=False)
                 tmp.rename(folder)
-            except OSError:  # another process got there first
+            except (OSError, RuntimeError):  # another process got there first, or read-only
                 shutil.rmtree(tmp, ignore_errors=True)
         return model
 

@@ -81,3 +81,14 @@ def test_the_converted_model_is_cached_and_loads_without_torch(ov, cache: Path) 
     torch_loaded, vectors = json.loads(out.stdout.strip().splitlines()[-1])
     assert not torch_loaded
     assert np.allclose(np.array(vectors), ov.embed(TEXTS[:2]), atol=1e-6)
+
+
+def test_a_damaged_cache_is_converted_again(ov, tmp_path: Path) -> None:
+    from assistant.embedder import make_embedder
+
+    make_embedder("minilm", cache_dir=tmp_path)
+    (folder,) = (tmp_path / "openvino").iterdir()
+    (folder / "model.bin").write_bytes(b"truncated")
+    again = make_embedder("minilm", cache_dir=tmp_path)
+    assert np.allclose(again.embed(TEXTS[:2]), ov.embed(TEXTS[:2]), atol=1e-6)
+    assert (folder / "model.bin").stat().st_size > 1_000_000
