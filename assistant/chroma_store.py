@@ -149,9 +149,9 @@ class ChromaIndex:
                 out[rid] = dict(meta or {})
         return out
 
-    def add(self, rows: Sequence[tuple[str, Iterable[float], str, dict[str, Any]]]) -> None:
-        """(record_id, vector, text, metadata) rows, written through LlamaIndex. The text is
-        not stored (see the module docstring); the argument keeps the row shape of the store."""
+    def add(self, rows: Sequence[tuple[str, Iterable[float], dict[str, Any]]]) -> None:
+        """(record_id, vector, metadata) rows, written through LlamaIndex. No clause text: it
+        stays in SQLite (see the module docstring)."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
         def source(meta: dict[str, Any]) -> dict:
@@ -162,7 +162,7 @@ class ChromaIndex:
         for i in range(0, len(rows), BATCH):
             nodes = [TextNode(id_=rid, text="", metadata=meta, relationships=source(meta),
                               embedding=list(map(float, vec)))
-                     for rid, vec, _text, meta in rows[i:i + BATCH]]
+                     for rid, vec, meta in rows[i:i + BATCH]]
             self._guard("adding vectors", self.store.add, nodes)
 
     def update_metadata(self, items: Sequence[tuple[str, dict[str, Any]]]) -> None:

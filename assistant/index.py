@@ -75,8 +75,8 @@ def sync(store: Store, embedder: Embedder, chroma: ChromaIndex,
             to_update.append((r["record_id"], meta))
     to_delete = [rid for rid in existing if rid not in wanted]
 
-    def add_rows(vectors: dict[str, np.ndarray]) -> list[tuple[str, np.ndarray, str, dict]]:
-        return [(r["record_id"], vec, r["text"], chroma_metadata(r))
+    def add_rows(vectors: dict[str, np.ndarray]) -> list[tuple[str, np.ndarray, dict]]:
+        return [(r["record_id"], vec, chroma_metadata(r))
                 for key, vec in vectors.items() for r in to_add.pop(key, [])]
 
     pending = store.missing_embeddings(embedder.name)

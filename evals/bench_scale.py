@@ -4,7 +4,7 @@ collection grows to a million clause vectors.
 Vectors: the real clause embeddings of a built store (``embeddings`` table), then perturbed
 copies to go past the corpus size: copy c of vector v is ``normalise(v + sigma * g)`` with g
 standard gaussian noise (seed c, so every run builds the same vectors). Each copy keeps its
-source clause's text and ``current`` flag and gets its own platform ID, so a platform holds
+source clause's ``current`` flag and gets its own platform ID, so a platform holds
 about as many clauses at 1M as in the real corpus. Queries: distinct PolicyQA dev questions
 embedded with the same model. Exact search: numpy dot products over the same unit vectors.
 
@@ -33,18 +33,18 @@ MODEL = "all-MiniLM-L6-v2-ov-int8-256"
 POLICYQA = Path(__file__).parents[1] / ".." / "shared" / "policy-docs" / "policyqa" / "dev.json"
 
 
-def load_base(db: Path, model: str) -> tuple[np.ndarray, list[str], list[str], list[int]]:
-    """Distinct real vectors with one clause's text, platform and current flag each."""
+def load_base(db: Path, model: str) -> tuple[np.ndarray, list[str], list[int]]:
+    """Distinct real vectors with one clause's platform and current flag each."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     rows = conn.execute(
-        "SELECT e.vector, c.text, c.platform_id, "
+        "SELECT e.vector, c.platform_id, "
         "  EXISTS(SELECT 1 FROM occurrences o JOIN documents d ON d.current_version=o.version_id "
         "         WHERE o.record_id=c.record_id) "
         "FROM embeddings e JOIN clauses c ON c.embed_key=e.embed_key "
         "WHERE e.model=? GROUP BY e.embed_key ORDER BY e.embed_key", (model,)).fetchall()
     conn.close()
     vecs = np.stack([np.frombuffer(r[0], dtype=np.float32) for r in rows])
-    return vecs, [r[1] for r in rows], [r[2] for r in rows], [int(r[3]) for r in rows]
+    return vecs, [r[1] for r in rows], [int(r[2]) for r in rows]
 
 
 def build(base: np.ndarray, n: int, sigma: float) -> np.ndarray:
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     from assistant.chroma_store import BATCH, HNSW, ChromaIndex
 
-    base, texts, plats, current = load_base(args.store, args.model)
+    base, plats, current = load_base(args.store, args.model)
     n0 = len(base)
     print(f"{n0} real clause vectors from {args.store}; sigma {args.sigma}; HNSW {HNSW}",
           flush=True)
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             for start in range(done, n, BATCH * 5):
                 end = min(n, start + BATCH * 5)
-                index.add([(f"v{i:07d}", vecs[i], texts[src[i]],
+                index.add([(f"v{i:07d}", vecs[i],
                             {"platform_id": str(platforms[i]), "current": int(cur[i])})
                            for i in range(start, end)])
                 print(f"  inserted {end}", end="\r", flush=True)

@@ -72,7 +72,7 @@ def make_index(request, tmp_path):
 @pytest.fixture()
 def index(make_index) -> ChromaIndex:
     idx = make_index()
-    idx.add([(rid, vec, f"clause {rid}", META[rid]) for rid, vec in VECTORS.items()])
+    idx.add([(rid, vec, META[rid]) for rid, vec in VECTORS.items()])
     return idx
 
 
@@ -128,7 +128,7 @@ def test_delete(index):
 
 def test_reopening_keeps_vectors_and_another_model_starts_again(make_index):
     name = f"contract_{next(_names)}"
-    make_index("model-1", name).add([("a", VECTORS["a"], "x", META["a"])])
+    make_index("model-1", name).add([("a", VECTORS["a"], META["a"])])
     assert sorted(make_index("model-1", name).ids()) == ["a"]
     assert make_index("model-2", name).count() == 0
 
@@ -141,7 +141,7 @@ def test_collection_made_with_another_ef_search_is_switched_when_reopened(make_i
     idx.set_ef_search(200)
     assert idx.ef_search == 200
     # reopened by the project, the search breadth is the project's again; vectors stay
-    idx.add([("a", VECTORS["a"], "", META["a"])])
+    idx.add([("a", VECTORS["a"], META["a"])])
     again = make_index(name="ef_switch")
     assert again.ef_search == HNSW["ef_search"]
     assert again.count() == 1
