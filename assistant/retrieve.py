@@ -120,9 +120,8 @@ class PrecedentRetriever(BaseRetriever):
         if not f.platforms or query_bundle.embedding is None:
             return []
         q = np.asarray(query_bundle.embedding, dtype=np.float32)
-        idx, mat = self.scope.vectors(f.platforms)
-        keep = self.table.mask(f.platforms, f.doc_types, f.as_of, f.records)[idx]
-        idx, mat = idx[keep], mat[keep]
+        idx, mat = self.scope.vectors(
+            f.platforms, self.table.mask(f.platforms, f.doc_types, f.as_of, f.records))
         if not len(idx):
             return []
         prec = self.precedents.scores(q, mat, f.platforms)

@@ -43,24 +43,28 @@ class ScopedVectors:
                 self._cache.popitem(last=False)
             return idx, mat
 
-    def vectors(self, platforms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """(row indices, unit vectors) of the platforms' clauses."""
+    def vectors(self, platforms: tuple[str, ...], mask: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """(row indices, unit vectors) of the platforms' clauses, only rows where ``mask`` (over
+        the table's rows) is true."""
         parts = [self._platform(p) for p in platforms]
         parts = [(i, m) for i, m in parts if len(i)]
         if not parts:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 1), dtype=np.float32)
-        return np.concatenate([i for i, _ in parts]), np.concatenate([m for _, m in parts])
+        idx = np.concatenate([i for i, _ in parts])
+        mat = np.concatenate([m for _, m in parts])
+        if mask is None:
+            return idx, mat
+        keep = mask[idx]
+        return idx[keep], mat[keep]
 
     def search(self, vector: Any, platforms: tuple[str, ...], mask: np.ndarray | None = None,
                k: int | None = None) -> list[tuple[int, float]]:
         """The platforms' clauses as (row, cosine), best first (ties by row), keeping only rows
         where ``mask`` is true and at most ``k`` of them."""
-        idx, mat = self.vectors(platforms)
+        idx, mat = self.vectors(platforms, mask)
         if not len(idx):
             return []
         sims = mat @ np.asarray(vector, dtype=np.float32)
-        if mask is not None:
-            keep = mask[idx]
-            idx, sims = idx[keep], sims[keep]
         order = np.lexsort((idx, -sims))[:k]
         return [(int(idx[j]), float(sims[j])) for j in order]
