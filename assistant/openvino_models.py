@@ -1,0 +1,86 @@
+"""OpenVINO plumbing shared by the models the project runs: convert a torch module once,
+compress its weights to int8, keep the result in the data directory's cache, compile it for
+the CPU. openvino and nncf are imported here and nowhere else.
+
+A cached model is written beside its final folder and then renamed, so a crash never leaves a
+half-written model behind; a damaged copy is converted again; a cache that cannot be written
+is skipped (the model is converted in memory on every start instead).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import io
+import logging
+import os
+import shutil
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def versions(*packages: str) -> str:
+    return ",".join(f"{p}={importlib.metadata.version(p)}"
+                    for p in (*packages, "openvino", "nncf"))
+
+
+def core() -> Any:
+    import openvino as ov
+
+    return ov.Core()
+
+
+def load_or_convert(folder: Path | None, export: Callable[[], tuple[Any, dict[str, Any]]]
+                    ) -> Any:
+    """The cached model in ``folder`` if it loads, else ``export()`` (a torch module and
+    example inputs) converted, int8-compressed and saved there."""
+    import openvino as ov
+
+    if folder is not None and (folder / "model.xml").exists():
+        try:
+            return core().read_model(str(folder / "model.xml"))
+        except RuntimeError:  # damaged copy (e.g. a truncated .bin): convert again
+            shutil.rmtree(folder, ignore_errors=True)
+    model = convert(*export())
+    if folder is not None:
+        tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            ov.save_model(model, str(tmp / "model.xml"), compress_to_fp16=False)
+            tmp.rename(folder)
+        except (OSError, RuntimeError):  # another process got there first, or read-only
+            shutil.rmtree(tmp, ignore_errors=True)
+    return model
+
+
+def convert(module: Any, example: dict[str, Any]) -> Any:
+    import nncf
+    import openvino as ov
+
+    with warnings.catch_warnings():
+        # the tracer warns that two Python branches become constants; for these inputs
+        # (an attention mask always given, never longer than the keys) they are constant
+        warnings.simplefilter("ignore")
+        model = ov.convert_model(module, example_input=example)
+    nncf.set_log_level(logging.ERROR)
+    with contextlib.redirect_stdout(io.StringIO()):  # nncf's own progress bar and tables
+        return nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_SYM)
+
+
+def compile_cpu(model: Any, threads: int, dynamic_group: int) -> Any:
+    """One inference stream per thread, each on one core; activations quantised to int8 at
+    run time in groups of ``dynamic_group`` channels."""
+    threads = max(1, threads)
+    return core().compile_model(model, "CPU", {
+        "PERFORMANCE_HINT": "THROUGHPUT" if threads > 1 else "LATENCY",
+        "NUM_STREAMS": threads, "INFERENCE_NUM_THREADS": threads,
+        "INFERENCE_PRECISION_HINT": "f32", "DYNAMIC_QUANTIZATION_GROUP_SIZE": dynamic_group,
+    })
+
+
+def async_queue(compiled: Any, streams: int) -> Any:
+    import openvino as ov
+
+    return ov.AsyncInferQueue(compiled, streams)
