@@ -392,6 +392,27 @@ class Store:
             "d.document_id=c.document_id JOIN occurrences o ON o.record_id=c.record_id AND "
             "o.version_id=d.current_version WHERE c.platform_id=?", (platform_id,)))
 
+    def linked_points(self) -> list[tuple[str, str, str, str]]:
+        """(ToS;DR point ID, linked record ID, clause text, platform_id) of linked points."""
+        return [(str(a).removeprefix("tosdr-"), str(r), str(t), str(p)) for a, r, t, p in
+                self.conn.execute(
+                    "SELECT a.annotation_id, a.record_id, c.text, a.platform_id FROM annotations"
+                    " a JOIN clauses c ON c.record_id=a.record_id ORDER BY a.annotation_id")]
+
+    def current_clause_texts(self) -> list[tuple[str, str, str]]:
+        """(record_id, platform_id, text) of every clause of a current version."""
+        return [(str(r), str(p), str(t)) for r, p, t in self.conn.execute(
+            "SELECT DISTINCT c.record_id, c.platform_id, c.text FROM clauses c JOIN documents d"
+            " ON d.document_id=c.document_id JOIN occurrences o ON o.record_id=c.record_id AND"
+            " o.version_id=d.current_version ORDER BY c.record_id")]
+
+    def current_texts(self) -> Iterator[tuple[str, str, str]]:
+        """(platform_id, doc_type, full text) of every document's current version."""
+        for r in self.conn.execute(
+                "SELECT d.platform_id, d.doc_type, v.text FROM documents d JOIN versions v ON "
+                "v.version_id=d.current_version ORDER BY d.document_id"):
+            yield str(r[0]), str(r[1]), str(r[2])
+
     def counts(self) -> dict[str, int]:
         q = {
             "platforms": "SELECT COUNT(*) FROM platforms p WHERE EXISTS (SELECT 1 FROM documents"
