@@ -10,9 +10,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from assistant.lead import age_lead, is_yes_no, polarity_lead
 from assistant.lexical import stem
+from assistant.qa_model import Reading
 from assistant.types import Answer, Citation, Hit
-from corpus.text import sentence_spans
+from corpus.text import normalise, sentence_spans
 
 _STOP = frozenset(
     "a an the of to and or in on for by with is are be been being it its this that these "
@@ -26,12 +28,12 @@ _STOP = frozenset(
 )
 _NEG = re.compile(r"\b(not|never|cannot|can't|won't|don't|doesn't|no longer|neither|nor|"
                   r"prohibit\w*|forbid\w*)\b|n't\b", re.I)
-_YESNO = re.compile(r"^\s*(can|could|does|do|did|is|are|will|would|may|might|should|has|have|"
-                    r"must|am)\b", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
 
 MAX_CITATIONS = 3
 CANDIDATE_HITS = 6
+SPAN_MIN = 0.0  # the reader's span must score above the null answer to be quoted
+REL_GAP = 3.0  # further clauses are cited when the reranker scores them this close to the first
 
 
 _SYNONYMS = {"ai": "artifici", "scraper": "scrape", "scrapers": "scrape", "bot": "robot",
@@ -95,48 +97,93 @@ class DefaultAnswerer:
         return scored
 
     def answer(self, question: str, hits: list[Hit], searched: str,
-               platform_words: frozenset[str] = frozenset()) -> Answer:
+               platform_words: frozenset[str] = frozenset(),
+               readings: dict[str, Reading] | None = None) -> Answer:
+        """Quote the sentences that answer. With ``readings`` (the trained reader's output per
+        record ID, hits already in the reranker's order) each clause is quoted at the sentence
+        holding the answer the reader found, in rank order; without them, at the sentence
+        sharing most of the question's words, best first."""
         drop = frozenset(w for name in platform_words for w in _WORD.findall(name.lower()))
-        picks: list[tuple[float, Hit, int, int]] = []
+        picks: list[tuple[float, Hit, int, int, tuple[int, int] | None]] = []
         for rank, hit in enumerate(hits[:CANDIDATE_HITS]):
             best = self.best_sentences(question, hit, drop)
             if not best:
                 continue
             cov, s, e = best[0]
+            reading = readings.get(hit.record_id) if readings else None
+            key = None
+            if reading is not None and reading.span and reading.span_score > SPAN_MIN:
+                key = trim_markup(hit.text, *reading.span)
+                s, e = trim_markup(hit.text, *sentences_around(hit.text, *key))
             # later hits need better sentences to make the cut
-            picks.append((cov - 0.03 * rank, hit, s, e))
+            picks.append((cov - 0.03 * rank, hit, s, e, key))
         top_dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
         top_cov = max((p[0] for p in picks), default=0.0)
         t = self.thresholds
         if not hits or (top_dense < t.dense and top_cov < t.coverage):
             return self.not_addressed(searched, hits, top_dense, top_cov)
-        picks.sort(key=lambda p: -p[0])
-        chosen = [p for p in picks if p[0] >= picks[0][0] - 0.35][:MAX_CITATIONS]
-        citations = []
-        for n, (_, hit, s, e) in enumerate(chosen, 1):
+        if readings is None:
+            picks.sort(key=lambda p: -p[0])
+            chosen = [p for p in picks if p[0] >= picks[0][0] - 0.35]
+        else:
+            chosen = self._by_reading(picks, readings)
+        citations: list[Citation] = []
+        seen: set[str] = set()
+        for _, hit, s, e, key in chosen:
+            said = normalise(hit.text[s:e])
+            if said in seen:  # the same sentence in a second copy of a document
+                continue
+            seen.add(said)
+            ks, ke = key if key else (-1, -1)
             citations.append(Citation(hit.record_id, hit.platform, hit.doc_type, hit.section,
-                                      hit.text[s:e], s, e, hit.scores(), n))
-        lead = self.lead(question, citations, top_cov, {h.record_id: h for h in hits})
-        return Answer(text=lead + "\n\n" + format_quotes(citations), citations=citations,
-                      evidence=hits, meta={"top_dense": round(top_dense, 4),
-                                           "top_coverage": round(top_cov, 4)})
+                                      hit.text[s:e], s, e, hit.scores(), len(citations) + 1,
+                                      ks, ke))
+            if len(citations) == MAX_CITATIONS:
+                break
+        by_id = {h.record_id: h for h in hits}
+        first = citations[0]
+        lead = self.lead_kind(question, first, by_id,
+                              readings.get(first.record_id) if readings else None)
+        return Answer(text=self.lead(first, citations, lead) + "\n\n" +
+                      format_quotes(citations), citations=citations, evidence=hits, lead=lead,
+                      meta={"top_dense": round(top_dense, 4), "top_coverage": round(top_cov, 4)})
 
-    def lead(self, question: str, cites: list[Citation], coverage: float,
-             hits_by_id: dict[str, Hit] | None = None) -> str:
-        first = cites[0]
+    @staticmethod
+    def _by_reading(picks: list[tuple[float, Hit, int, int, tuple[int, int] | None]],
+                    readings: dict[str, Reading]
+                    ) -> list[tuple[float, Hit, int, int, tuple[int, int] | None]]:
+        """The reranker's first clause, then others it scores within ``REL_GAP`` of it whose
+        answer the reader found."""
+        top = readings.get(picks[0][1].record_id) if picks else None
+        if top is None:
+            return picks
+        out = [picks[0]]
+        for p in picks[1:]:
+            r = readings.get(p[1].record_id)
+            if r is not None and r.relevance >= top.relevance - REL_GAP and p[4] is not None:
+                out.append(p)
+        return out
+
+    def lead_kind(self, question: str, first: Citation, hits_by_id: dict[str, Hit],
+                  reading: Reading | None) -> str:
+        """"yes" / "no" when a trained signal or the age rule settles a yes/no question."""
+        if not is_yes_no(question):
+            return ""
+        said = first.quote
+        hit = hits_by_id.get(first.record_id)
+        if hit is not None and said[:1] in "•(-*":
+            # a list item reads with its lead-in ("You agree not to ...: • scraping")
+            said = hit.text[: first.start] + said
+        return age_lead(question, said) or polarity_lead(reading) or ""
+
+    def lead(self, first: Citation, cites: list[Citation], kind: str) -> str:
         where = f"{first.platform}'s {first.document}"
-        table_cell = "|" in first.quote or first.quote.lstrip().startswith("*")
-        if _YESNO.match(question) and coverage >= 0.5 and not table_cell:
-            said = first.quote
-            if hits_by_id and said[:1] in "•(" and first.record_id in hits_by_id:
-                # a list item reads with its lead-in ("You agree not to ...: • scraping")
-                said = hits_by_id[first.record_id].text[: first.start] + said
-            flipped = bool(_NEG.search(said)) != bool(_NEG.search(question))
-            return f"{'No' if flipped else 'Yes'} — according to {where} [{first.n}]."
-        refs = "".join(f"[{c.n}]" for c in cites)
+        if kind:
+            return f"{'Yes' if kind == 'yes' else 'No'} — according to {where} [{first.n}]."
         plats = sorted({c.platform for c in cites})
-        if len(plats) == 1:
-            return f"{where} addresses this {refs}."
+        if len(plats) == 1 or first.key != first.quote:
+            return f"From {where} [{first.n}]: “{_short(first.key)}”"
+        refs = "".join(f"[{c.n}]" for c in cites)
         return f"These clauses address this ({', '.join(plats)}) {refs}."
 
     def not_addressed(self, searched: str, hits: list[Hit], dense: float, cov: float) -> Answer:
@@ -144,6 +191,36 @@ class DefaultAnswerer:
                 f"Searched: {searched}.")
         return Answer(text=text, citations=[], evidence=hits, abstained=True,
                       meta={"top_dense": round(dense, 4), "top_coverage": round(cov, 4)})
+
+
+def _short(text: str, words: int = 40) -> str:
+    parts = text.split()
+    return " ".join(parts) if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+def sentences_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole sentences that hold characters [start, end) of ``text``."""
+    s, e = start, end
+    for a, b in sentence_spans(text):
+        if a <= start < b:
+            s = a
+        if a < end <= b:
+            e = b
+    return s, e
+
+
+_MARKUP_HEAD = re.compile(r"^(?:[\s|*#>•]|-\s|\d{1,3}[.)]\s)+")
+_MARKUP_TAIL = re.compile(r"[\s|*]+$")
+
+
+def trim_markup(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` without table pipes, bullets or emphasis marks at either edge."""
+    piece = text[start:end]
+    head = _MARKUP_HEAD.match(piece)
+    tail = _MARKUP_TAIL.search(piece)
+    s = start + (head.end() if head else 0)
+    e = end - (len(tail.group()) if tail else 0)
+    return (s, e) if e > s else (start, end)
 
 
 def format_quotes(citations: list[Citation]) -> str:

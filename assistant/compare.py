@@ -1,13 +1,19 @@
 """Side-by-side comparison: the same topic retrieved separately for each platform (balanced,
 not one global top-k), the best clause per platform, a table, and the differences the quotes
-support, each cited. A platform whose documents do not address the topic gets an explicit row."""
+support, each cited. A platform whose documents do not address the topic gets an explicit row.
+
+When the topic is a yes/no question and the trained model is on, each row's clause is read
+by it and the summary says which platforms' clauses answer yes and which no, only where the
+model is sure (``assistant.lead``); it never infers "the platforms differ" from how the
+quotes are worded, a rule that was wrong in 4 of 8 comparisons a user study tried."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from assistant.answer import _NEG, DefaultAnswerer
+from assistant.answer import DefaultAnswerer
+from assistant.lead import age_lead, is_yes_no, polarity_lead
 from assistant.types import Answer, Citation, Filters, Hit
 
 PER_PLATFORM_K = 5
@@ -23,6 +29,7 @@ class Row:
     addressed: bool
     searched: str  # documents searched, for the "not addressed" row
     n: int = 0
+    answer: str = ""  # "yes" / "no" when the topic is a yes/no question the clause settles
 
 
 def compare(assistant: Any, topic: str, platform_ids: list[str],
@@ -45,10 +52,15 @@ def compare(assistant: Any, topic: str, platform_ids: list[str],
             continue
         hit, s, e = best
         n = len(citations) + 1
+        answer = ""
+        model = assistant.qa if is_yes_no(topic) else None
+        if model is not None:
+            answer = (age_lead(topic, hit.text[s:e])
+                      or polarity_lead(model.read(topic, [hit.text])[0]) or "")
         citations.append(Citation(hit.record_id, hit.platform, hit.doc_type, hit.section,
                                   hit.text[s:e], s, e, hit.scores(), n))
         rows.append(Row(hit.platform, pid, hit.doc_type, hit.text[s:e], hit.record_id, True,
-                        searched, n))
+                        searched, n, answer))
     text = render_table(rows) + "\n\n" + differences(rows)
     return Answer(text=text, citations=citations, evidence=evidence, route="compare",
                   meta={"table": [asdict(r) for r in rows], "topic": topic,
@@ -94,18 +106,24 @@ def render_table(rows: list[Row]) -> str:
 
 
 def differences(rows: list[Row]) -> str:
-    """What the quotes support: which platforms state the provision, which state it in the
-    negative (a prohibition or a 'does not'), and which do not address it."""
+    """What can be said across the rows: which platforms' clauses answer a yes/no topic yes
+    and which no (only where the model is sure), which address the topic, which do not."""
     said = [r for r in rows if r.addressed]
-    positive = [r for r in said if not _NEG.search(r.quote)]
-    negative = [r for r in said if _NEG.search(r.quote)]
+    yes = [r for r in said if r.answer == "yes"]
+    no = [r for r in said if r.answer == "no"]
+    unsure = [r for r in said if not r.answer]
     silent = [r for r in rows if not r.addressed]
     parts = []
-    if positive and negative:
-        parts.append("The platforms differ: " + _list(positive) + " state it affirmatively, while "
-                     + _list(negative) + " word it as a restriction or denial.")
-    elif said:
-        parts.append("All platforms that address it word it the same way: " + _list(said) + ".")
+    if yes and no:
+        parts.append("The platforms differ: the clauses of " + _list(yes) + " answer yes, "
+                     "those of " + _list(no) + " answer no.")
+    elif yes or no:
+        group = yes or no
+        parts.append(f"The clauses of {_list(group)} answer {'yes' if yes else 'no'}.")
+    if unsure and (yes or no):
+        parts.append("The clauses of " + _list(unsure) + " do not settle it plainly.")
+    elif said and not (yes or no):
+        parts.append("Addressed in the documents of " + _list(said) + ".")
     if silent:
         parts.append("Not addressed in the documents of "
                      + ", ".join(r.platform for r in silent) + ".")

@@ -19,6 +19,8 @@ from assistant.index import ClauseTable, SyncStats, sync
 from assistant.lexical import LexicalIndex
 from assistant.platforms import PlatformMatcher
 from assistant.precedents import Precedents, embed_precedents
+from assistant.qa_model import QAModel
+from assistant.rerank import CANDIDATES, FULL, FUSED, KEEP, Stages, rerank
 from assistant.retrieve import (
     DenseRetriever,
     HybridRetriever,
@@ -33,6 +35,7 @@ from corpus.errors import BadInput, IndexMissing
 from corpus.ingest import IngestSummary, add_documents, ingest
 from corpus.models import Document
 from corpus.store import ClauseRow, Store
+from corpus.text import language_of
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ _HISTORY_OPENING = re.compile(r"\s*(what(?! happens)|did|has|have|had|how (?:has
 # instead of a Chroma metadata filter, whose cost grows with the collection (see the README,
 # "Shared deployments and scaling")
 EXACT_SCOPE_MIN = 20000
+RUNTIME_CACHE = "v2"  # layout of the runtime pickle: rows, BM25, idf, document languages
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -77,7 +81,8 @@ class RecordView:
 
 class Assistant:
     def __init__(self, settings: Settings, *, store: Store | None = None,
-                 embedder: Embedder | None = None, chroma: ChromaIndex | None = None):
+                 embedder: Embedder | None = None, chroma: ChromaIndex | None = None,
+                 qa: QAModel | None = None):
         self.settings = settings
         self.store = store or Store(settings.store_path)
         self._embedder = embedder
@@ -89,6 +94,8 @@ class Assistant:
         self._answerer: DefaultAnswerer | None = None
         self._generator: Any = None  # GenerativeAnswerer when settings.llm_url is set
         self._matcher: PlatformMatcher | None = None
+        self._qa: QAModel | None = qa
+        self._languages: dict[tuple[str, str], str] = {}  # (platform, doc type) -> not English
 
     # ---- parts, built on first use -------------------------------------------------------
 
@@ -109,6 +116,21 @@ class Assistant:
         return self._chroma
 
     @property
+    def qa(self) -> QAModel | None:
+        """The trained reranker / reader / yes-no model; None when settings turn it off."""
+        if self._qa is None and self.settings.qa_enabled:
+            from assistant.qa_model import MODEL_DIR, QAModel
+
+            s = self.settings
+            self._qa = QAModel(Path(s.qa_model) if s.qa_model else MODEL_DIR,
+                               cache_dir=s.cache_dir, threads=s.threads)
+        return self._qa
+
+    def stages(self) -> Stages:
+        """The answering stages this assistant runs by default."""
+        return FULL if self.settings.qa_enabled or self._qa is not None else FUSED
+
+    @property
     def matcher(self) -> PlatformMatcher:
         if self._matcher is None:
             self._matcher = PlatformMatcher(self.store.platforms())
@@ -125,17 +147,19 @@ class Assistant:
                     f"no clauses in {self.settings.store_path}; build the index with "
                     "`policy-assistant ingest PATH` (e.g. ../shared/policy-docs)")
             texts = [r["embed_text"] for r in rows]
+            languages = {(pid, dt): lang for pid, dt, text in self.store.current_texts()
+                         if (lang := language_of(text)) != "English"}
             cached = (rows, LexicalIndex([r["record_id"] for r in rows], texts),
-                      idf_from_texts(texts))
+                      idf_from_texts(texts), languages)
             self._write_cache(cached)
-        rows, self._lexical, idf = cached
+        rows, self._lexical, idf, self._languages = cached
         self._table = ClauseTable(rows)
         self._answerer = DefaultAnswerer(idf, self._thresholds())
         self._generator = None
 
     def _cache_path(self) -> Path:
         key = self.store.fingerprint()
-        return self.settings.cache_dir / f"runtime-{key}.pickle"
+        return self.settings.cache_dir / f"runtime-{RUNTIME_CACHE}-{key}.pickle"
 
     def _read_cache(self) -> tuple | None:
         """Rows, BM25 and idf as built for this exact corpus (rebuilt when it changes)."""
@@ -157,7 +181,7 @@ class Assistant:
         path = self._cache_path()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            for old in path.parent.glob("runtime-*.pickle"):
+            for old in path.parent.glob("runtime-*.pickle"):  # any earlier corpus or layout
                 old.unlink(missing_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             with tmp.open("wb") as fh:
@@ -289,7 +313,8 @@ class Assistant:
         return to_hits(nodes, self._table)
 
     def ask(self, question: str, filters: Filters | None = None, mode: str = "hybrid",
-            platforms: list[str] | None = None, route: bool = True) -> Answer:
+            platforms: list[str] | None = None, route: bool = True,
+            stages: Stages | None = None) -> Answer:
         """A cited answer. Questions about what changed between versions go to the change
         records, and a question naming a date is answered from the versions in force then
         (``route=False`` keeps to plain retrieval)."""
@@ -297,6 +322,8 @@ class Assistant:
         q = clean_question(question)
         if filters is None:
             filters = self.resolve_filters(q, platforms)
+        if not filters.platforms and (missing := self.matcher.unknown(q)):
+            return self.not_in_corpus(missing, time.perf_counter() - t0)
         if route and not filters.as_of:
             history = self._route_history(q, filters, mode)
             if history is not None:
@@ -313,15 +340,29 @@ class Assistant:
         if routed is not None:
             filters = routed
         timings: dict[str, float] = {}
-        hits = self.retrieve(self.query_text(q, filters), filters, mode=mode, timings=timings)
+        stages = stages or self.stages()
+        hits = self.retrieve(self.query_text(q, filters), filters, mode=mode, timings=timings,
+                             k=CANDIDATES if stages.any else 10)
         assert self._answerer is not None and self._table is not None
+        readings = None
+        if stages.any and hits and (model := self.qa) is not None:
+            t = time.perf_counter()
+            readings = dict(zip((h.record_id for h in hits[:CANDIDATES]),
+                                model.read(q, [h.text for h in hits[:CANDIDATES]]), strict=True))
+            timings["read_ms"] = (time.perf_counter() - t) * 1000
+            hits = rerank(hits, readings) if stages.rerank else hits[:KEEP]
         t = time.perf_counter()
         names = self.matcher.names
         searched = self.describe_search(filters)
-        answer = self.generator.answer(q, hits, searched,
-                                       frozenset(names[p] for p in filters.platforms))
+        words = frozenset(names[p] for p in filters.platforms)
+        if readings is not None and stages.read and self.generator is self.answerer:
+            answer = self.answerer.answer(q, hits, searched, words, readings=readings)
+        else:
+            answer = self.generator.answer(q, hits, searched, words)
         timings["answer_ms"] = (time.perf_counter() - t) * 1000
         verify(answer, hits)
+        if note := self.language_note(filters):
+            answer.text += "\n\n" + note
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         answer.timings = timings
         answer.focus = searched
@@ -346,6 +387,31 @@ class Assistant:
         if dates is not None and dates.as_of:
             return answer_dated_question(self, q, plats, dates, mode)
         return None
+
+    def not_in_corpus(self, name: str, seconds: float) -> Answer:
+        """The answer to a question about a service the corpus does not hold: said plainly,
+        never replaced by an answer about other platforms."""
+        n = len(self.matcher.names)
+        text = (f"{name} is not among the {n} platforms in this corpus, so this question was "
+                "not answered (an answer from other platforms' documents would not be about "
+                f"{name}). List the platforms with `/platforms` in the chat, or add {name}'s "
+                "documents with `policy-assistant ingest`.")
+        return Answer(text=text, citations=[], evidence=[], abstained=True,
+                      focus=f"{name}: not in the corpus", timings={"total_ms": seconds * 1000},
+                      meta={"missing_platform": name})
+
+    def language_note(self, f: Filters) -> str:
+        """A warning when documents searched are not in English: the embedder and the
+        trained models read English, so such documents are matched by shared words only."""
+        names = self.matcher.names
+        found: dict[str, list[str]] = {}
+        for (pid, doc_type), lang in sorted(self._languages.items()):
+            if pid in f.platforms and (not f.doc_types or doc_type in f.doc_types):
+                found.setdefault(lang, []).append(f"{names.get(pid, pid)}'s {doc_type}")
+        return " ".join(
+            f"Note: {' and '.join(docs)} {'is' if len(docs) == 1 else 'are'} in {lang}; "
+            "the search reads English, so it was not searched by meaning and an answer there "
+            "may be missed." for lang, docs in found.items())
 
     def query_text(self, question: str, filters: Filters) -> str:
         """The question without the platform names that became filters: every clause of a

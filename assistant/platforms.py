@@ -19,12 +19,28 @@ ALIASES = {
     "google play store": "Google Play", "play store": "Google Play", "msft": "Microsoft",
     "gemini": "Google Generative AI Services", "copilot": "Microsoft Copilot",
     "mistral": "Mistral AI", "le chat": "Le Chat", "dall-e": "DALL·E", "dalle": "DALL·E",
+    "proton": "Proton Mail", "protonmail": "Proton Mail",
 }
 # names that are also ordinary words: they count only when capitalised as a name
 COMMON_WORDS = {"x", "line", "signal", "match", "bolt", "threads", "brave", "steam", "her",
                 "lex", "hily", "zoom", "discord", "bumble", "medium", "grammarly", "meta",
                 "vibe", "cursor", "substack", "lovable", "perplexity", "claude", "copilot"}
 _WORD = re.compile(r"[\w][\w.'’·&+-]*")
+# a capitalised word where a question puts a service's name: "Does Myspace ...", "Myspace's
+# terms", "use Myspace", "on Myspace"
+_NAME = r"([A-Z][\w.&+-]*[\w+](?:\s[A-Z][\w&+-]*[\w+])?)"
+_SERVICE_SLOT = re.compile(
+    rf"^\s*(?i:does|do|did|can|could|will|would|is|are|may|might|should|has|have)\s+{_NAME}\b"
+    rf"(?!\s+(?:I|we|you|they|my|me)\b)|\b{_NAME}['’]s\b|\b(?i:on|use|using|with|join|"
+    rf"joining|leave|quit|delete|from|at|about|by)\s+{_NAME}\b(?!['’]s)")
+# capitalised words that are not service names: places, laws, agencies, document words
+NOT_SERVICES = frozenset("""I I'm I've I'd EU US USA UK EEA GDPR CCPA CPRA COPPA DMCA DSA FTC
+CFAA ROSCA AI API APIs SMS IP VPN DNT California Texas New York Europe European America
+American Canada Canadian Australia Germany German France French India Ireland Irish Japan
+China Brazil English Terms Privacy Policy Service Services Community Guidelines Cookie
+Cookies Which What When Where Who Whom Why How If Is Are Do Does Can Could Will Would May
+Might Should Has Have Did My Our Your The This That These Those A An Internet Web Android
+iOS Windows Mac ChatGPT's Google Apple Microsoft Amazon Meta""".split())
 
 
 class PlatformMatcher:
@@ -89,6 +105,20 @@ class PlatformMatcher:
                                  score_cutoff=cutoff)
         if got and got[0] not in COMMON_WORDS and abs(len(got[0]) - len(word)) <= 2:
             return self.table[got[0]]
+        return None
+
+    def unknown(self, text: str) -> str | None:
+        """A name the question uses as a service's that is no platform of the corpus
+        ("Does Myspace sell my data?"), so the answer can say so instead of answering for
+        other platforms. None when the question names a known platform or no such name."""
+        if self.find(text):
+            return None
+        for m in _SERVICE_SLOT.finditer(text):
+            name = next(g for g in m.groups() if g)
+            first = name.split()[0]
+            if first in NOT_SERVICES or name in NOT_SERVICES or name.lower() in self.table:
+                continue
+            return name
         return None
 
     def resolve(self, name: str) -> str:

@@ -29,7 +29,19 @@ class Settings:
     ingest_threads: int = 0  # model threads for ingest; 0: every core
     llm_url: str = ""  # OpenAI-compatible endpoint for the optional generative answerer
     llm_model: str = ""
+    # the trained reranker / reader / yes-no model (assistant/models/qa): on | off | auto
+    # (auto: on, except with the test-only hash embedder)
+    qa: str = "auto"
+    qa_model: str = ""  # folder of another trained QA model (default: the shipped one)
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def qa_enabled(self) -> bool:
+        if self.qa not in ("auto", "on", "off"):
+            from corpus.errors import BadInput
+
+            raise BadInput(f"POLICY_ASSISTANT_QA is {self.qa!r}; use on, off or auto")
+        return self.qa == "on" or (self.qa == "auto" and self.embedder != "hash")
 
     @property
     def store_path(self) -> Path:
@@ -58,6 +70,8 @@ class Settings:
             ingest_threads=int(env.get("POLICY_ASSISTANT_INGEST_THREADS", "0")),
             llm_url=env.get("POLICY_ASSISTANT_LLM_URL", ""),
             llm_model=env.get("POLICY_ASSISTANT_LLM_MODEL", ""),
+            qa=env.get("POLICY_ASSISTANT_QA", "auto"),
+            qa_model=env.get("POLICY_ASSISTANT_QA_MODEL", ""),
         )
         clean = {k: v for k, v in overrides.items() if v not in (None, "")}
         if "data_dir" in clean:

@@ -40,9 +40,13 @@ class Hit:
     fused: float = 0.0  # reciprocal-rank fusion score
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    rerank: float | None = None  # the cross-encoder's relevance score, when it read the hit
 
     def scores(self) -> dict[str, float | None]:
-        return {"dense": self.dense, "lexical": self.lexical, "fused": self.fused}
+        out = {"dense": self.dense, "lexical": self.lexical, "fused": self.fused}
+        if self.rerank is not None:
+            out["rerank"] = self.rerank
+        return out
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,17 @@ class Citation:
     end: int
     scores: dict[str, float | None] = field(default_factory=dict)
     n: int = 0  # number shown in the answer text, [1], [2], ...
+    # the reader's answering words inside the record's text (within start:end); -1: none
+    key_start: int = -1
+    key_end: int = -1
+
+    @property
+    def key(self) -> str:
+        """The answering words the reader found, else the whole quote."""
+        if 0 <= self.key_start < self.key_end and self.start <= self.key_start \
+                and self.key_end <= self.end:
+            return self.quote[self.key_start - self.start: self.key_end - self.start]
+        return self.quote
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,6 +83,7 @@ class Answer:
     evidence: list[Hit]
     route: str = "ask"
     abstained: bool = False
+    lead: str = ""  # "yes" / "no" when the answer opens with one (assistant/lead.py)
     focus: str = ""  # what was searched, shown to the user
     timings: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -77,6 +93,7 @@ class Answer:
             "answer": self.text,
             "route": self.route,
             "abstained": self.abstained,
+            "lead": self.lead,
             "focus": self.focus,
             "citations": [c.to_dict() for c in self.citations],
             "timings": {k: round(v, 2) for k, v in self.timings.items()},

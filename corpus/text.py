@@ -112,3 +112,43 @@ WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 def words(text: str) -> list[str]:
     return WORD.findall(text.lower())
+
+
+# the commonest function words of the languages the corpus has met; a text is English when
+# English ones outnumber those of every other language
+_STOPWORDS = {
+    "English": frozenset("the and of to in that is for you your we our with this are be or by "
+                         "as on not any may will".split()),
+    "German": frozenset("der die das und zu den von mit sich nicht ist auf für eine ein dem "
+                        "sie wir ihre oder werden".split()),
+    "French": frozenset("le la les et des du une un est pour que vous nous pas sur dans par "
+                        "avec ou vos".split()),
+    "Spanish": frozenset("el la los las y de que en del por para con una su sus usted nos "
+                         "como".split()),
+    "Italian": frozenset("il lo gli e di che per con una del della sono non dei le nostro "
+                         "vostro".split()),
+    "Portuguese": frozenset("o os as e de que em do da para com uma não seu sua você nós "
+                            "pelo".split()),
+    "Dutch": frozenset("de het een en van dat die in is voor met niet zijn op je uw we "
+                       "onze".split()),
+}
+
+
+_URL = re.compile(r"\S*(?:https?:|//|www\.)\S*")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def language_of(text: str) -> str:
+    """The language whose function words are commonest in ``text``; "a non-Latin script" when
+    most letters are not Latin; "English" when the text has too few words to tell."""
+    sample = _URL.sub(" ", clean_markdown(text[:30000]))
+    letters = len(_LETTER.findall(sample))
+    if letters > 200 and len(_LATIN.findall(sample)) < 0.5 * letters:
+        return "a non-Latin script"
+    found = [w for w in words(sample) if len(w) > 1]
+    if len(found) < 30:
+        return "English"
+    counts = {lang: sum(w in stop for w in found) for lang, stop in _STOPWORDS.items()}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] > 1.5 * counts["English"] else "English"

