@@ -14,6 +14,9 @@ Types and their fields (``id`` and ``type`` always; ``note`` optional):
   expect_route, expect_abstain}``.
 - ``comparison``: ``question`` (the topic), ``platforms``; ``expect_platforms`` (rows),
   ``expect_not_addressed`` (rows that must say the documents are silent), ``expected`` IDs.
+- ``yesno``: ``question`` whose true ``answer`` ("yes" / "no") was set by reading the
+  ``platform``'s ``doc_type``; ``quote`` is the text that settles it. Scored on the lead the
+  answer opens with (given or not; right or wrong) and on whether a cited record holds the quote.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from typing import Any
 
 from corpus.errors import BadInput
 
-TYPES = ("question", "abstain", "record", "bad_input", "conversation", "comparison")
+TYPES = ("question", "abstain", "record", "bad_input", "conversation", "comparison",
+         "yesno")
 
 
 @dataclass
@@ -44,6 +48,9 @@ class Case:
     expect_not_addressed: list[str] = field(default_factory=list)
     note: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    platform: str = ""  # yesno: the platform the question is about
+    doc_type: str = ""  # yesno: the document that settles it
+    answer: str = ""  # yesno: "yes" or "no"
 
     @property
     def answerable(self) -> bool:
@@ -71,6 +78,8 @@ def parse_case(obj: Any, where: str) -> Case:
         raise BadInput(f"{where}: case {case.id} needs turns with a message each")
     if case.type == "comparison" and not case.platforms:
         raise BadInput(f"{where}: case {case.id} names no platforms to compare")
+    if case.type == "yesno" and (case.answer not in ("yes", "no") or not case.question.strip()):
+        raise BadInput(f"{where}: case {case.id} needs a question and an answer (yes or no)")
     if case.type == "bad_input" and not case.expect_error:
         raise BadInput(f"{where}: case {case.id} needs expect_error")
     return case

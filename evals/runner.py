@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from assistant.rerank import FUSED, RERANKED, Stages
 from assistant.types import RETRIEVAL_MODES
 from corpus.errors import BadInput, PolicyAssistantError
 from corpus.link import THRESHOLD, best_match, candidates
@@ -26,8 +27,24 @@ from evals.cases import Case, load_cases
 from evals.squad import SquadSet, is_squad_file, load_squad
 
 MODES = ("hybrid", "dense", "lexical")  # run by default; "precedent" is opt-in
+# ablation columns of the answering stages: hybrid retrieval without the trained models
+# ("fused"), with the reranker only ("reranked"); "hybrid" runs every stage the assistant runs
+ABLATIONS = ("fused", "reranked")
+COLUMNS = (*RETRIEVAL_MODES, *ABLATIONS)
 K = 10
-STAGES = ("embed_ms", "retrieve_ms", "answer_ms", "total_ms")
+STAGES = ("embed_ms", "retrieve_ms", "read_ms", "answer_ms", "total_ms")
+
+
+def column(name: str) -> tuple[str, Stages | None]:
+    """(retrieval mode, answering stages) of an eval column: ``dense`` and ``lexical`` are
+    single-retriever references without the trained models; None: the assistant's default."""
+    if name == "fused":
+        return "hybrid", FUSED
+    if name == "reranked":
+        return "hybrid", RERANKED
+    if name in ("dense", "lexical"):
+        return name, FUSED
+    return name, None
 SUITES_DIR = Path(__file__).parent / "suites"
 Progress = Callable[[int], None]
 
@@ -80,10 +97,10 @@ def evaluate(target: str | Path, settings: Any, *, fmt: str | None = None,
     is called with the number of steps done since the last call.
     """
     path, fmt = resolve_target(target, fmt)
-    bad = [m for m in modes if m not in RETRIEVAL_MODES]
+    bad = [m for m in modes if m not in COLUMNS]
     if bad or not modes:
         raise BadInput(f"unknown retrieval mode(s) {', '.join(bad) or '(none)'}; "
-                       f"choose from {', '.join(RETRIEVAL_MODES)}")
+                       f"choose from {', '.join(COLUMNS)}")
     if limit is not None and limit < 1:
         raise BadInput("--limit must be at least 1")
     from assistant.core import Assistant
@@ -208,12 +225,14 @@ def run_squad(a: Any, squad: SquadSet, limit: int | None, modes: tuple[str, ...]
     for mode in modes:
         run: dict[str, dict[str, float]] = {}
         rows = []
+        retrieval, stages = column(mode)
         for q in questions:
             f = a.resolve_filters(q.question, [q.platform])
-            ans = a.ask(q.question, f, mode=mode)
+            ans = a.ask(q.question, f, mode=retrieval, stages=stages)
             run[q.qid] = _run_of(ans.evidence)
             golds = [x.text for x in q.answers]
-            pred = ans.citations[0].quote if ans.citations else ""
+            pred = ans.citations[0].key if ans.citations else ""
+            sentence = ans.citations[0].quote if ans.citations else ""
             cited_text = " ".join(c.quote for c in ans.citations)
             rows.append({
                 "qid": q.qid, "mode": mode, "question": q.question, "platform": q.platform,
@@ -221,6 +240,7 @@ def run_squad(a: Any, squad: SquadSet, limit: int | None, modes: tuple[str, ...]
                 "retrieved": [h.record_id for h in ans.evidence],
                 "cited": [c.record_id for c in ans.citations], "prediction": pred,
                 "f1": M.best_over_golds(M.f1_score, pred, golds),
+                "f1_sentence": M.best_over_golds(M.f1_score, sentence, golds),
                 "exact_match": M.best_over_golds(M.exact_match, pred, golds),
                 "contains_answer": M.contains_answer(cited_text, golds),
                 "oracle_f1": oracle[q.qid],
@@ -232,7 +252,7 @@ def run_squad(a: Any, squad: SquadSet, limit: int | None, modes: tuple[str, ...]
         for key in ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10"):
             m[f"{key} (text)"] = _hit_recall(holds, run, qids, key)
         n = len(rows)
-        for key in ("f1", "exact_match", "contains_answer", "oracle_f1"):
+        for key in ("f1", "f1_sentence", "exact_match", "contains_answer", "oracle_f1"):
             m[key] = sum(r[key] for r in rows) / n
         m["abstained"] = sum(r["abstained"] for r in rows) / n
         m["questions"] = n
@@ -243,8 +263,10 @@ def run_squad(a: Any, squad: SquadSet, limit: int | None, modes: tuple[str, ...]
     return {"metrics": metrics, "results": results, "latency": latency,
             "notes": {"gold": "recall@k etc.: gold = clauses overlapping the answer span; "
                       "'(text)': a hit is any clause of the policy whose text holds the gold "
-                      "answer (the reference figures' definition); F1/EM: first cited sentence "
-                      "vs the gold span; oracle_f1: best single sentence of the gold clauses"}}
+                      "answer (the reference figures' definition); F1/EM: the first citation's "
+                      "answer (the reader's span when it found one, else the cited sentence) vs "
+                      "the gold span; f1_sentence: the first cited sentence; oracle_f1: best "
+                      "single sentence of the gold clauses"}}
 
 
 def _hit_recall(holds: dict[str, dict[str, int]], run: dict[str, dict[str, float]],
@@ -272,7 +294,8 @@ def _error_name(exc: BaseException) -> str:
 def run_cases(a: Any, cases: list[Case], limit: int | None, modes: tuple[str, ...],
               progress: Callable[[int], Progress] | None = None) -> dict[str, Any]:
     cases = cases[:limit] if limit else cases
-    per_mode = [c for c in cases if c.type in ("question", "abstain", "record", "bad_input")]
+    per_mode = [c for c in cases
+                if c.type in ("question", "abstain", "record", "bad_input", "yesno")]
     once = [c for c in cases if c.type in ("conversation", "comparison")]
     tick = _tick(progress, len(per_mode) * len(modes) + len(once))
     results: list[dict[str, Any]] = []
@@ -312,10 +335,23 @@ def _cited_ok(c: Case, cited: list[Any], texts: dict[str, str]) -> list[bool]:
 
 def run_case(a: Any, c: Case, mode: str) -> dict[str, Any]:
     row: dict[str, Any] = {"qid": c.id, "type": c.type, "mode": mode}
+    retrieval, stages = column(mode)
     try:
-        if c.type in ("question", "abstain"):
+        if c.type == "yesno":
+            f = a.resolve_filters(c.question, [c.platform] if c.platform else c.platforms)
+            ans = a.ask(c.question, f, mode=retrieval, stages=stages)
+            texts = {h.record_id: h.text for h in ans.evidence}
+            row.update({"question": c.question, "platform": c.platform, "truth": c.answer,
+                        "lead": ans.lead, "lead_right": ans.lead == c.answer if ans.lead
+                        else None, "cited": [x.record_id for x in ans.citations],
+                        "cites_quote": any(holds_quote(texts.get(x.record_id, ""), c.quote)
+                                           for x in ans.citations),
+                        "abstained": ans.abstained, "timings": ans.timings,
+                        "answer": ans.text[:300]})
+            row["passed"] = ans.lead != "" and ans.lead == c.answer
+        elif c.type in ("question", "abstain"):
             f = a.resolve_filters(c.question, c.platforms)
-            ans = a.ask(c.question, f, mode=mode)
+            ans = a.ask(c.question, f, mode=retrieval, stages=stages)
             texts = {h.record_id: h.text for h in ans.evidence}
             ok = _cited_ok(c, ans.citations, texts)
             row.update({
@@ -341,7 +377,7 @@ def run_case(a: Any, c: Case, mode: str) -> dict[str, Any]:
                 a.record(c.record_id)
             else:
                 f = a.resolve_filters(c.question or "x", c.platforms)
-                a.ask(c.question, f, mode=mode)
+                a.ask(c.question, f, mode=retrieval, stages=stages)
             row["passed"] = False
         elif c.type == "conversation":
             row.update(run_conversation(a, c))
@@ -426,6 +462,16 @@ def suite_metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
     hits = [t["hit@3"] for t in turns if t["hit@3"] is not None]
     if hits:
         m["turn_hit@3"] = sum(hits) / len(hits)
+    yn = by_type.get("yesno", [])
+    if yn:
+        led = [r for r in yn if r.get("lead")]
+        m["yesno_lead_share"] = len(led) / len(yn)
+        m["yesno_leads"] = len(led)
+        m["yesno_leads_right"] = sum(bool(r["lead_right"]) for r in led)
+        m["yesno_leads_wrong"] = len(led) - m["yesno_leads_right"]
+        if led:
+            m["yesno_lead_precision"] = m["yesno_leads_right"] / len(led)
+        m["yesno_cites_quote"] = sum(bool(r.get("cites_quote")) for r in yn) / len(yn)
     comps = by_type.get("comparison", [])
     if comps:
         m["comparison_rows_ok"] = sum(r.get("rows_ok", False) for r in comps) / len(comps)
