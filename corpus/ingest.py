@@ -10,7 +10,7 @@ from pathlib import Path
 
 from corpus.changes import compute_changes
 from corpus.errors import Problem
-from corpus.link import link_annotations
+from corpus.link import link_annotations, links_due
 from corpus.loaders import Report
 from corpus.loaders.ota import is_ota_tree, load_ota
 from corpus.loaders.pages import load_page
@@ -119,15 +119,15 @@ def ingest(store: Store, paths: list[Path], report: Report | None = None,
                 _add_seed(store, item, src.path, summary, _report, on_document)
             elif item is not None:
                 _add(store, item, summary, _report, on_document)
-    relink = summary.changed
     for src in tosdr_sources:
         digest = hashlib.sha256(src.path.read_bytes()).hexdigest()
         if store.source_unchanged(str(src.path.resolve()), digest):
             continue
         summary.annotations += store.replace_annotations(load_tosdr(src.path, _report))
         store.mark_source(str(src.path.resolve()), digest)
-        relink = True
-    if relink and store.counts()["annotations"]:
+    # links are due whenever the documents or the points differ from what they were computed
+    # from, whether that happened in this run or in one that died before linking
+    if store.counts()["annotations"] and links_due(store):
         summary.linked_annotations = link_annotations(store, link_progress or (lambda x: x))
     summary.change_records = compute_changes(store).records  # only pairs not yet diffed
     summary.seconds = time.perf_counter() - start

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corpus import ids
+from corpus import faults, ids
 from corpus.errors import BadInput, NotFound
 from corpus.models import Annotation, Document, SeedRecord, Segment
 from corpus.text import normalise
@@ -123,6 +123,7 @@ class Store:
     def mark_source(self, path: str, sha256: str) -> None:
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO sources VALUES(?, ?)", (path, sha256))
+            faults.point("source-mark")
 
     def add_document(self, doc: Document, segments: Iterable[Segment] | None,
                      sha256: str) -> DocumentResult:
@@ -172,6 +173,7 @@ class Store:
             if doc.kind == "current":  # in the same transaction: never a document without it
                 result.removed = self._set_current(doc_id, ver_id, current)
                 result.status = "new" if current is None else "updated"
+            faults.point("document")
         return result
 
     def _insert_clause(self, rid: str, doc_id: str, pid: str, doc: Document, seg: Segment,
@@ -198,6 +200,7 @@ class Store:
     def _make_current(self, doc_id: str, ver_id: str, old: str | None) -> DocumentResult:
         with self.conn:
             removed = self._set_current(doc_id, ver_id, old)
+            faults.point("document")
         return DocumentResult(doc_id, ver_id, "updated", removed=removed)
 
     def _set_current(self, doc_id: str, ver_id: str, old: str | None) -> int:
@@ -238,6 +241,7 @@ class Store:
                  text, ids.text_key(text), json.dumps(seed.meta)))
             self.conn.execute("INSERT OR REPLACE INTO occurrences VALUES(?, 0, ?, ?, 0, ?)",
                               (ver_id, seed.record_id, seed.section, len(seed.text)))
+            faults.point("seed")
         return DocumentResult(seed.document_id, ver_id, "new", 1, 1)
 
     def replace_annotations(self, annotations: Iterable[Annotation]) -> int:
@@ -251,18 +255,31 @@ class Store:
                     (a.annotation_id, ids.platform_slug(a.platform), a.platform, a.case,
                      a.classification, a.quote, a.note, a.source_document, a.title))
                 n += 1
+            faults.point("annotations")
         return n
 
-    def set_annotation_links(self, links: Iterable[tuple[str, str | None, float | None]]) -> None:
+    def set_annotation_links(self, links: Iterable[tuple[str, str | None, float | None]],
+                             key: str = "") -> None:
+        """Write every annotation's link and, in the same transaction, ``key``: what the links
+        were computed from (``corpus.link.link_key``), so a run that died before this commit
+        links again."""
         with self.conn:
             self.conn.executemany(
                 "UPDATE annotations SET record_id=?, match_score=? WHERE annotation_id=?",
                 [(rid, score, aid) for aid, rid, score in links])
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES('links_key', ?)", (key,))
+            faults.point("links")
+
+    def links_key(self) -> str:
+        """The key written with the links (empty: never linked)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key='links_key'").fetchone()
+        return str(row[0]) if row else ""
 
     def put_embeddings(self, model: str, items: Iterable[tuple[str, bytes]]) -> None:
         with self.conn:
             self.conn.executemany("INSERT OR REPLACE INTO embeddings VALUES(?, ?, ?)",
                                   [(k, model, v) for k, v in items])
+            faults.point("embeddings")
 
     # ---- reading -------------------------------------------------------------------------
 
