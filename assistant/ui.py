@@ -25,6 +25,7 @@ from typing import Any  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from assistant import ui_html as H  # noqa: E402
+from assistant.login_throttle import ATTEMPTS  # noqa: E402
 from assistant.types import Answer  # noqa: E402
 from corpus.errors import PolicyAssistantError  # noqa: E402
 
@@ -360,10 +361,23 @@ def build_app(assistant: Any, examples: list[str] | None = None,
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860,
            auth: list[tuple[str, str]] | None = None, block: bool = True,
-           quiet: bool = False) -> Any:
-    """Serve the app. Loopback unless told otherwise; no share link, MCP, PWA or monitoring."""
+           quiet: bool = False, login_attempts: int = ATTEMPTS) -> Any:
+    """Serve the app. Loopback unless told otherwise; no share link, MCP, PWA or monitoring.
+    With a login, a client that fails ``login_attempts`` logins in a minute is refused for a
+    while (assistant/login_throttle.py)."""
+    from starlette.middleware import Middleware
+
+    from assistant.login_throttle import LoginThrottle
+
+    middleware = [Middleware(LoginThrottle, attempts=login_attempts)] if auth else []
     return demo.launch(server_name=host, server_port=port, auth=auth or None, share=False,
                        prevent_thread_lock=not block, ssr_mode=False, quiet=quiet,
                        show_error=False, mcp_server=False, pwa=False, enable_monitoring=False,
                        strict_cors=True, theme=theme(), css=CSS, footer_links=["api"],
-                       auth_message="Log in to the policy assistant." if auth else None)
+                       auth_message="Log in to the policy assistant." if auth else None,
+                       app_kwargs={"middleware": middleware})
+
+
+def wait(demo: gr.Blocks) -> None:
+    """Block until the server launched with ``block=False`` stops (Ctrl-C)."""
+    demo.block_thread()
