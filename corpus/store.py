@@ -369,8 +369,10 @@ class Store:
                          r["version_id"] == r["current_version"], json.loads(r["meta"]))
 
     def find_records(self, prefix: str, limit: int = 5) -> list[str]:
+        """Record IDs that start with ``prefix`` (case-insensitive); % and _ are literal."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self.conn.execute("SELECT record_id FROM clauses WHERE record_id LIKE ? "
-                                 "ORDER BY record_id LIMIT ?", (prefix + "%", limit))
+                                 "ESCAPE '\\' ORDER BY record_id LIMIT ?", (escaped + "%", limit))
         return [r[0] for r in rows]
 
     def annotations_for(self, record_id: str) -> list[sqlite3.Row]:
