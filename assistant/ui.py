@@ -25,6 +25,7 @@ from typing import Any  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from assistant import ui_html as H  # noqa: E402
+from assistant.core import clean_question  # noqa: E402
 from assistant.login_throttle import ATTEMPTS  # noqa: E402
 from assistant.types import Answer  # noqa: E402
 from corpus.errors import PolicyAssistantError  # noqa: E402
@@ -63,6 +64,7 @@ tr.pa-silent td {color: var(--body-text-color-subdued);}
 .pa-error {color: var(--error-text-color, #b91c1c); padding: 6px 0;}
 """
 
+UNEXPECTED = "Something went wrong; the error has been logged."  # a bug, not the user's input
 PREFERRED_EXAMPLES = ["Spotify", "Coursera", "Zoom", "Discord", "Streamly", "Learnify",
                       "Chatterbox"]
 STREAM_STEPS = 2  # a finished answer is revealed in this many steps
@@ -143,6 +145,11 @@ class WebUI:
         if not message:
             yield (gr.skip(),) * 6
             return
+        try:
+            clean_question(message)
+        except PolicyAssistantError as exc:  # refused as it stands: it stays in the box only
+            yield gr.skip(), gr.skip(), gr.skip(), H.error_box(str(exc)), gr.skip(), gr.skip()
+            return
         state = {**state, "messages": list(state["messages"]), "cards": dict(state["cards"])}
         msgs = state["messages"]
         msgs.append({"role": "user", "content": H.text_block(message)})
@@ -155,10 +162,9 @@ class WebUI:
             yield msgs, "", state, "", H.error_box(str(exc)), gr.skip()
             return
         except Exception:  # an unexpected failure must not take the session down
-            log.exception("answer failed for %r", message)
-            text = "Something went wrong while answering; the error has been logged."
-            msgs[-1] = {"role": "assistant", "content": H.error_box(text)}
-            yield msgs, "", state, "", H.error_box(text), gr.skip()
+            log.exception("answer failed for %r", message[:200])
+            msgs[-1] = {"role": "assistant", "content": H.error_box(UNEXPECTED)}
+            yield msgs, "", state, "", H.error_box(UNEXPECTED), gr.skip()
             return
         with self.lock:
             cards = H.citation_cards(answer, self._lookup)
@@ -196,6 +202,9 @@ class WebUI:
             return rid, H.record_page(view)
         except PolicyAssistantError as exc:
             return rid, H.error_box(str(exc))
+        except Exception:  # never a traceback for the user; the log has it
+            log.exception("opening record %r failed", rid[:200])
+            return rid, H.error_box(UNEXPECTED)
 
     def click_record(self, evt: gr.EventData) -> tuple[Any, ...]:
         rid = str(getattr(evt, "_data", {}).get("record", "") if evt else "")
@@ -217,6 +226,9 @@ class WebUI:
                 answer = self.a.compare(topic, list(platforms or []))
         except PolicyAssistantError as exc:
             return "", H.error_box(str(exc)), "", none, none
+        except Exception:
+            log.exception("comparison failed for %r", topic[:200])
+            return "", H.error_box(UNEXPECTED), "", none, none
         rows = answer.meta.get("table", [])
         rest = answer.text.split("\n\n", 1)[1] if "\n\n" in answer.text else ""
         slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:40] or "comparison"
@@ -240,6 +252,9 @@ class WebUI:
                 records = changes_for(self.a.store, platform)
         except PolicyAssistantError as exc:
             return H.error_box(str(exc))
+        except Exception:
+            log.exception("changes failed for %r", str(platform)[:200])
+            return H.error_box(UNEXPECTED)
         if wording_only:
             records = [r for r in records if r.kind != "formatting"]
         return H.changes_list(records, self.names.get(platform, platform))
