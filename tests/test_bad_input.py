@@ -199,3 +199,32 @@ def test_an_unexpected_failure_is_one_line_and_exit_70(capsys, cli_data, monkeyp
     monkeypatch.setenv("POLICY_ASSISTANT_DEBUG", "1")
     with pytest.raises(RuntimeError):
         run(capsys, cli_data, "record", NO_SALE)
+
+
+# ---- found by the fuzz tier --------------------------------------------------------------
+
+
+def test_an_auth_file_that_is_not_utf8_is_one_line(capsys, cli_data, tmp_path):
+    f = tmp_path / "auth"
+    f.write_bytes(b"\x80alice:pw\n")
+    code, _, err = run(capsys, cli_data, "serve", "--auth-file", str(f))
+    assert (code, one_line(err)) == (2, f"error: the auth file {f} is not UTF-8 text (byte 0)")
+
+
+def test_a_manifest_with_odd_fields_or_a_path_outside_its_folder(capsys, tmp_path):
+    ota = tmp_path / "ota"
+    (ota / "c" / "Svc").mkdir(parents=True)
+    (ota / "c" / "Svc" / "Terms.md").write_text("# Terms\n\nWe may close your account at any "
+                                                "time and without notice.\n")
+    secret = tmp_path / "secret.md"
+    secret.write_text("# Not policy\n\nA file the MANIFEST must not reach.\n")
+    rows = [{"kind": "latest", "service": "Svc", "terms_type": "Terms",
+             "our_path": "x/ota/c/Svc/Terms.md", "repo": "a/b", "commit": "c",
+             "path_in_repo": 5, "commit_date": 7},
+            {"kind": "latest", "service": "Leak", "terms_type": "Terms",
+             "our_path": str(secret)}]
+    (ota / "MANIFEST.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, out, err = ingest(capsys, tmp_path / "data", ota)
+    assert code == 0 and "documents new 1" in out
+    assert err.splitlines()[0] == (f"skipped {ota / 'MANIFEST.jsonl'}: lists {str(secret)!r}, "
+                                   "outside the snapshot folder")

@@ -71,6 +71,9 @@ def load_auth(path: Path | None, env: dict[str, str] | None = None
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise BadInput(f"cannot read the auth file {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise BadInput(f"the auth file {path} is not UTF-8 text (byte {exc.start})"
+                           ) from None
         return parse_credentials(text, str(path))
     if env.get(AUTH_ENV, "").strip():
         return parse_credentials(env[AUTH_ENV], f"${AUTH_ENV}")

@@ -70,9 +70,13 @@ def _load_snapshot(root: Path, manifest: Path, report: Report,
                    max_bytes: int = MAX_BYTES) -> Iterator[Document]:
     rows = _manifest_lines(manifest, report)
     listed: set[Path] = set()
+    inside = root.resolve()
     for row in sorted(rows, key=lambda r: (r["kind"] != "latest", r["our_path"])):
         rel = _relative(row["our_path"])
         path = root / rel
+        if not path.resolve().is_relative_to(inside):
+            report(Problem(str(manifest), f"lists {rel!r}, outside the snapshot folder"))
+            continue
         listed.add(path.resolve())
         if not path.is_file():
             report(Problem(str(path), "listed in MANIFEST.jsonl but missing"))
@@ -91,9 +95,11 @@ def _load_snapshot(root: Path, manifest: Path, report: Report,
             kind = "current"
         if not _DATE.match(date):
             date = _mtime_date(path)
-        repo, commit, in_repo = row.get("repo"), row.get("commit"), row.get("path_in_repo")
-        url = (f"https://github.com/{repo}/blob/{commit}/{quote(in_repo)}"
-               if repo and commit and in_repo else "")
+        repo, commit, in_repo = (row.get(k) for k in ("repo", "commit", "path_in_repo"))
+        url = ""
+        if isinstance(in_repo, str) and in_repo and all(isinstance(v, str) and v
+                                                        for v in (repo, commit)):
+            url = f"https://github.com/{repo}/blob/{commit}/{quote(in_repo)}"
         yield Document(row["service"], row["terms_type"], date, str(path), text,
                        collection=collection, kind=kind, url=url,
                        meta={"manifest_sha256": row.get("sha256", "")})
