@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus import faults, ids
-from corpus.errors import BadInput, NotFound
+from corpus.errors import BadInput, NotFound, StoreUnavailable
 from corpus.models import Annotation, Document, SeedRecord, Segment
 from corpus.text import normalise
 
@@ -92,13 +92,19 @@ def embed_input(section: str, text: str) -> str:
 class Store:
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self._migrate()
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:  # a file where a folder should be, not SQLite
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise StoreUnavailable(f"cannot open the store {self.path} ({reason}); --data-dir "
+                                   "must be a folder this user can write, holding no store or "
+                                   "one made by policy-assistant") from None
 
     def _migrate(self) -> None:
         with self.conn:

@@ -6,6 +6,7 @@ same doors."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -228,3 +229,33 @@ def test_a_manifest_with_odd_fields_or_a_path_outside_its_folder(capsys, tmp_pat
     assert code == 0 and "documents new 1" in out
     assert err.splitlines()[0] == (f"skipped {ota / 'MANIFEST.jsonl'}: lists {str(secret)!r}, "
                                    "outside the snapshot folder")
+
+
+# ---- the data directory and the files in it -----------------------------------------------
+
+
+@pytest.mark.parametrize("make,reason", [
+    (lambda d: d.write_text("a file, not a folder"), "File exists"),
+    (lambda d: (d.mkdir(), (d / "store.sqlite").write_text("not SQLite")),
+     "file is not a database"),
+])
+def test_a_data_dir_that_cannot_hold_a_store(capsys, tmp_path, make, reason):
+    data = tmp_path / "data"
+    make(data)
+    code, _, err = run(capsys, data, "record", NO_SALE)
+    assert (code, one_line(err)) == (5, f"error: cannot open the store {data / 'store.sqlite'} "
+                                        f"({reason}); --data-dir must be a folder this user "
+                                        "can write, holding no store or one made by "
+                                        "policy-assistant")
+
+
+def test_a_damaged_label_model_says_rebuild_it(capsys, tmp_path):
+    shutil.copytree(FIXTURES / "ota" / "fixture-versions", tmp_path / "fixture-versions")
+    data = tmp_path / "data"
+    assert ingest(capsys, data, tmp_path / "fixture-versions")[0] == 0
+    (data / "cache").mkdir(exist_ok=True)
+    (data / "cache" / "labels-model.pkl").write_bytes(b"\x80\x04truncated")
+    code, _, err = run(capsys, data, "label-corpus")
+    assert (code, one_line(err)) == (4, f"error: {data / 'cache' / 'labels-model.pkl'} cannot "
+                                        "be read (UnpicklingError); rebuild it with "
+                                        "`policy-assistant train-labels`")
