@@ -86,6 +86,11 @@ def test_a_page_shows_its_file_name_never_the_server_path(capsys, cli_data):
     _, page = WebUI(a).open_record(rid)
     assert '<span class="pa-src-path">announcement.txt</span>' in page
     assert str(FIXTURES) not in page and "/tmp" not in page
+    web = WebUI(a)  # the citation card of an answer from the page
+    *_, (_, _, _, _, cards, _) = web.respond("Will Streamly close inactive accounts?",
+                                             web.new_state(), [], [])
+    assert '<span class="pa-src-path">announcement.txt</span>' in cards
+    assert str(FIXTURES) not in cards
     seed = a.record("CA-P-990001").clause  # a record page keeps the URL it names
     assert seed.source == ("https://monitor.example/platform/learnify/learnify-terms-of-use/"
                            "account-termination/")
