@@ -47,6 +47,8 @@ _HISTORY_OPENING = re.compile(r"\s*(what(?! happens)|did|has|have|had|how (?:has
 # instead of a Chroma metadata filter, whose cost grows with the collection (see the README,
 # "Shared deployments and scaling")
 EXACT_SCOPE_MIN = 20000
+
+
 def clean_question(question: str) -> str:
     if question is None or not str(question).strip():
         raise BadInput("the question is empty; ask something like "

@@ -122,7 +122,11 @@ def ingest(store: Store, paths: list[Path], report: Report | None = None,
             elif item is not None:  # its source is the file name: problems name the path
                 _add(store, item, summary, _report, on_document, limits, str(src.path))
     for src in tosdr_sources:
-        digest = hashlib.sha256(src.path.read_bytes()).hexdigest()
+        try:
+            digest = hashlib.sha256(src.path.read_bytes()).hexdigest()
+        except OSError as exc:
+            _report(Problem(str(src.path), f"cannot be read ({exc.strerror or exc})"))
+            continue
         if store.source_unchanged(str(src.path.resolve()), digest):
             continue
         summary.annotations += store.replace_annotations(load_tosdr(src.path, _report))
