@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from corpus import faults
 from corpus.errors import BadInput, StoreUnavailable
 
 COLLECTION = "clauses"
@@ -163,6 +164,7 @@ class ChromaIndex:
             nodes = [TextNode(id_=rid, text="", metadata=meta, relationships=source(meta),
                               embedding=list(map(float, vec)))
                      for rid, vec, meta in rows[i:i + BATCH]]
+            faults.point("chroma-add")
             self._guard("adding vectors", self.store.add, nodes)
 
     def update_metadata(self, items: Sequence[tuple[str, dict[str, Any]]]) -> None:
@@ -172,6 +174,7 @@ class ChromaIndex:
                               ids=[rid for rid, _ in chunk], include=["metadatas"])
             current = dict(zip(got["ids"], got["metadatas"], strict=True))
             metas = [{**(current.get(rid) or {}), **meta} for rid, meta in chunk]
+            faults.point("chroma-update")
             self._guard("updating metadata", self._collection.update,
                         ids=[rid for rid, _ in chunk], metadatas=metas)
 

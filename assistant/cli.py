@@ -1,17 +1,26 @@
 """Command line: a thin front end over the Python API. It reads input, calls the API, prints,
-and turns PolicyAssistantError into a one-line message and an exit code."""
+and turns every error into one line on stderr and an exit code:
+
+- a PolicyAssistantError (bad input, not found, no index, store unavailable): its message and
+  its exit code (corpus/errors.py: 1-5);
+- a malformed command line: ``error: …`` and 2, as argparse exits;
+- anything else is a bug: one line naming it and exit code 70 (``POLICY_ASSISTANT_DEBUG=1``
+  shows the traceback instead).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from assistant.settings import Settings
-from corpus.errors import PolicyAssistantError
+from corpus.errors import INTERNAL_ERROR, BadInput, PolicyAssistantError
 
 # each module defines add_parser(subparsers) and sets func=run(args, ctx) -> int
 COMMANDS = ["ingest", "ask", "chat", "compare", "record", "changes", "diff", "history",
@@ -37,8 +46,15 @@ class Context:
         return self._assistant
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (sub-commands get the same class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="policy-assistant",
         description="Cited answers about platforms' terms of service and privacy policies.")
     p.add_argument("--data-dir", help="where the store, index and caches live "
@@ -57,7 +73,30 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _check_text(argv: Sequence[str]) -> None:
+    """Arguments must be text: bytes that are not UTF-8 reach Python as lone surrogates, which
+    neither the store nor the terminal can take."""
+    for n, arg in enumerate(argv, 1):
+        if any("\ud800" <= ch <= "\udfff" for ch in arg):
+            raise BadInput(f"argument {n} is not valid UTF-8 text")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a character the terminal lacks is escaped
+        if hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError):  # a closed or unusual stream
+                stream.reconfigure(errors="backslashreplace")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        _check_text(argv)
+    except BadInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -66,11 +105,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, Context(args)) or 0)
     except PolicyAssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        if os.environ.get("POLICY_ASSISTANT_DEBUG"):
+            raise
+        print(f"error: unexpected failure ({_one_line(exc)}); this is a bug, not your input: "
+              "run again with POLICY_ASSISTANT_DEBUG=1 for the traceback", file=sys.stderr)
+        return INTERNAL_ERROR
 
 
 def print_json(obj: Any) -> None:

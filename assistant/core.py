@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import time
@@ -35,7 +36,7 @@ from corpus.errors import BadInput, IndexMissing
 from corpus.ingest import IngestSummary, add_documents, ingest
 from corpus.models import Document
 from corpus.store import ClauseRow, Store
-from corpus.text import language_of
+from corpus.text import language_of, plain_text
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +50,29 @@ _HISTORY_OPENING = re.compile(r"\s*(what(?! happens)|did|has|have|had|how (?:has
 # "Shared deployments and scaling")
 EXACT_SCOPE_MIN = 20000
 RUNTIME_CACHE = "v2"  # layout of the runtime pickle: rows, BM25, idf, document languages
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_question(question: str) -> str:
     if question is None or not str(question).strip():
         raise BadInput("the question is empty; ask something like "
                        "\"Can Coursera suspend my account?\"")
-    q = _CONTROL.sub(" ", str(question)).strip()
+    q = plain_text(question).strip()
     if len(q) > MAX_QUESTION:
         raise BadInput(f"the question is {len(q)} characters long; the limit is {MAX_QUESTION}")
     if not q.strip():
         raise BadInput("the question holds only control characters")
     return q
+
+
+def check_day(value: str) -> str:
+    """An ISO day (YYYY-MM-DD) that exists, as given; BadInput with an example otherwise."""
+    text = plain_text(value).strip()
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise BadInput(f"{text[:40]!r} is not a day; give YYYY-MM-DD, e.g. 2023-08-10") from None
 
 
 @dataclass
@@ -200,13 +211,14 @@ class Assistant:
     def ingest(self, paths: list[Path], report: Any = None, on_document: Any = None,
                on_embed_start: Any = None, on_embedded: Any = None,
                link_progress: Any = None) -> tuple[IngestSummary, SyncStats]:
-        summary = ingest(self.store, paths, report, on_document, link_progress)
+        summary = ingest(self.store, paths, report, on_document, link_progress,
+                         self.settings.limits)
         return summary, self._sync(on_embed_start, on_embedded)
 
     def ingest_documents(self, docs: Iterable[Document], report: Any = None
                          ) -> tuple[IngestSummary, SyncStats]:
         """Ingest documents built in memory (an eval suite's own corpus)."""
-        return add_documents(self.store, docs, report), self._sync()
+        return add_documents(self.store, docs, report, limits=self.settings.limits), self._sync()
 
     def _sync(self, on_embed_start: Any = None, on_embedded: Any = None) -> SyncStats:
         if hasattr(self.embedder, "set_threads"):
@@ -256,8 +268,13 @@ class Assistant:
         known_types = set(self.store.doc_types())
         for d in doc_types or []:
             if d not in known_types:
-                raise BadInput(f"unknown document type {d!r}; known: "
+                raise BadInput(f"unknown document type {plain_text(d)[:80]!r}; known: "
                                + ", ".join(sorted(known_types)))
+        if as_of:
+            try:
+                as_of = check_day(as_of)
+            except BadInput as exc:
+                raise BadInput(f"as-of date: {exc}") from None
         return Filters(tuple(pids), tuple(doc_types or ()), as_of)
 
     def _scope(self) -> ScopedVectors:
@@ -487,9 +504,13 @@ class Assistant:
     # ---- records -------------------------------------------------------------------------
 
     def record(self, record_id: str) -> RecordView:
-        rid = record_id.strip()
+        rid = plain_text(record_id or "").strip()
         if not rid:
             raise BadInput("give a record ID, e.g. coursera-1a2b-3c4d-5e6f")
+        limit = self.settings.limits.max_record_id
+        if len(rid) > limit:
+            raise BadInput(f"a record ID is at most {limit} characters (this one has "
+                           f"{len(rid):,}); IDs look like coursera-1a2b-3c4d-5e6f")
         try:
             clause = self.store.clause(rid)
         except Exception:

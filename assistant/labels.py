@@ -157,9 +157,13 @@ def load_model(cache_dir: Path) -> LabelModel:
     if not path.exists():
         raise IndexMissing(f"no label model at {path}; build it with "
                            "`policy-assistant train-labels`")
-    with path.open("rb") as fh:
-        blob = pickle.load(fh)  # noqa: S301 - our own cache file, written by train-labels
-    if blob.get("version") != MODEL_VERSION:
+    try:
+        with path.open("rb") as fh:
+            blob = pickle.load(fh)  # noqa: S301 - our own cache file, written by train-labels
+    except Exception as exc:  # truncated, damaged, or from an incompatible library version
+        raise IndexMissing(f"{path} cannot be read ({type(exc).__name__}); rebuild it with "
+                           "`policy-assistant train-labels`") from None
+    if not isinstance(blob, dict) or blob.get("version") != MODEL_VERSION:
         raise IndexMissing(f"{path} was built by another version; rebuild it with "
                            "`policy-assistant train-labels`")
     return blob["model"]

@@ -7,8 +7,10 @@ import re
 
 from rapidfuzz import fuzz, process
 
-from corpus.errors import BadInput
+from corpus.errors import BadInput, quoted
 from corpus.ids import platform_slug
+
+MAX_NAME = 200  # characters of a platform name given on purpose (the longest real one is ~40)
 
 # extra names people use; the value is a platform display name as in the corpus
 ALIASES = {
@@ -123,6 +125,9 @@ class PlatformMatcher:
 
     def resolve(self, name: str) -> str:
         """A platform ID for a name given on purpose (a --platform flag), or a helpful error."""
+        if len(name) > MAX_NAME:
+            raise BadInput(f"unknown platform {quoted(name)}: platform names are at most "
+                           f"{MAX_NAME} characters")
         key = name.strip().lower()
         pid = self.table.get(key) or (platform_slug(name) if platform_slug(name) in self.names
                                       else None)
@@ -133,4 +138,4 @@ class PlatformMatcher:
             return found[0]
         close = process.extract(key, list(self.table), scorer=fuzz.WRatio, limit=3)
         hint = ", ".join(self.names[self.table[c[0]]] for c in close)
-        raise BadInput(f"unknown platform {name!r}; closest known: {hint}")
+        raise BadInput(f"unknown platform {quoted(name)}; closest known: {hint}")

@@ -10,12 +10,30 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from corpus.errors import BadInput
+from corpus.limits import Limits
+
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "policy-assistant"
 
 
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() not in ("0", "false", "no", "")
+
+
+def _env_number(name: str, default: float, minimum: float, kind: type = int) -> float:
+    """A number from the environment, or a one-line BadInput naming the variable."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        number = None
+    if number is None or not number >= minimum or number != number or number == float("inf"):
+        what = "a whole number" if kind is int else "a number"
+        raise BadInput(f"${name}={value!r} is not {what} of at least {minimum:g}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,7 @@ class Settings:
     # (auto: on, except with the test-only hash embedder)
     qa: str = "auto"
     qa_model: str = ""  # folder of another trained QA model (default: the shipped one)
+    limits: Limits = Limits()  # largest file, document and record ID (corpus/limits.py)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -65,13 +84,20 @@ class Settings:
             # POLICY_ASSISTANT_QUANTIZE=0, the older switch, still means fp32
             precision=env.get("POLICY_ASSISTANT_PRECISION")
             or ("int8" if _env_bool("POLICY_ASSISTANT_QUANTIZE", True) else "fp32"),
-            max_seq_length=int(env.get("POLICY_ASSISTANT_MAX_SEQ", "256")),
-            threads=int(env.get("POLICY_ASSISTANT_THREADS", "1")),
-            ingest_threads=int(env.get("POLICY_ASSISTANT_INGEST_THREADS", "0")),
+            max_seq_length=int(_env_number("POLICY_ASSISTANT_MAX_SEQ", 256, 8)),
+            threads=int(_env_number("POLICY_ASSISTANT_THREADS", 1, 1)),
+            ingest_threads=int(_env_number("POLICY_ASSISTANT_INGEST_THREADS", 0, 0)),
             llm_url=env.get("POLICY_ASSISTANT_LLM_URL", ""),
             llm_model=env.get("POLICY_ASSISTANT_LLM_MODEL", ""),
             qa=env.get("POLICY_ASSISTANT_QA", "auto"),
             qa_model=env.get("POLICY_ASSISTANT_QA_MODEL", ""),
+            limits=Limits(
+                max_file_mb=_env_number("POLICY_ASSISTANT_MAX_FILE_MB", Limits.max_file_mb,
+                                        0.001, float),
+                max_clauses=int(_env_number("POLICY_ASSISTANT_MAX_CLAUSES", Limits.max_clauses,
+                                            1)),
+                max_record_id=int(_env_number("POLICY_ASSISTANT_MAX_RECORD_ID",
+                                              Limits.max_record_id, 8))),
         )
         clean = {k: v for k, v in overrides.items() if v not in (None, "")}
         if "data_dir" in clean:

@@ -25,6 +25,8 @@ from typing import Any  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from assistant import ui_html as H  # noqa: E402
+from assistant.core import clean_question  # noqa: E402
+from assistant.login_throttle import ATTEMPTS  # noqa: E402
 from assistant.types import Answer  # noqa: E402
 from corpus.errors import PolicyAssistantError  # noqa: E402
 
@@ -62,6 +64,7 @@ tr.pa-silent td {color: var(--body-text-color-subdued);}
 .pa-error {color: var(--error-text-color, #b91c1c); padding: 6px 0;}
 """
 
+UNEXPECTED = "Something went wrong; the error has been logged."  # a bug, not the user's input
 PREFERRED_EXAMPLES = ["Spotify", "Coursera", "Zoom", "Discord", "Streamly", "Learnify",
                       "Chatterbox"]
 STREAM_STEPS = 2  # a finished answer is revealed in this many steps
@@ -142,6 +145,11 @@ class WebUI:
         if not message:
             yield (gr.skip(),) * 6
             return
+        try:
+            clean_question(message)
+        except PolicyAssistantError as exc:  # refused as it stands: it stays in the box only
+            yield gr.skip(), gr.skip(), gr.skip(), H.error_box(str(exc)), gr.skip(), gr.skip()
+            return
         state = {**state, "messages": list(state["messages"]), "cards": dict(state["cards"])}
         msgs = state["messages"]
         msgs.append({"role": "user", "content": H.text_block(message)})
@@ -154,10 +162,9 @@ class WebUI:
             yield msgs, "", state, "", H.error_box(str(exc)), gr.skip()
             return
         except Exception:  # an unexpected failure must not take the session down
-            log.exception("answer failed for %r", message)
-            text = "Something went wrong while answering; the error has been logged."
-            msgs[-1] = {"role": "assistant", "content": H.error_box(text)}
-            yield msgs, "", state, "", H.error_box(text), gr.skip()
+            log.exception("answer failed for %r", message[:200])
+            msgs[-1] = {"role": "assistant", "content": H.error_box(UNEXPECTED)}
+            yield msgs, "", state, "", H.error_box(UNEXPECTED), gr.skip()
             return
         with self.lock:
             cards = H.citation_cards(answer, self._lookup)
@@ -195,6 +202,9 @@ class WebUI:
             return rid, H.record_page(view)
         except PolicyAssistantError as exc:
             return rid, H.error_box(str(exc))
+        except Exception:  # never a traceback for the user; the log has it
+            log.exception("opening record %r failed", rid[:200])
+            return rid, H.error_box(UNEXPECTED)
 
     def click_record(self, evt: gr.EventData) -> tuple[Any, ...]:
         rid = str(getattr(evt, "_data", {}).get("record", "") if evt else "")
@@ -216,6 +226,9 @@ class WebUI:
                 answer = self.a.compare(topic, list(platforms or []))
         except PolicyAssistantError as exc:
             return "", H.error_box(str(exc)), "", none, none
+        except Exception:
+            log.exception("comparison failed for %r", topic[:200])
+            return "", H.error_box(UNEXPECTED), "", none, none
         rows = answer.meta.get("table", [])
         rest = answer.text.split("\n\n", 1)[1] if "\n\n" in answer.text else ""
         slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:40] or "comparison"
@@ -239,6 +252,9 @@ class WebUI:
                 records = changes_for(self.a.store, platform)
         except PolicyAssistantError as exc:
             return H.error_box(str(exc))
+        except Exception:
+            log.exception("changes failed for %r", str(platform)[:200])
+            return H.error_box(UNEXPECTED)
         if wording_only:
             records = [r for r in records if r.kind != "formatting"]
         return H.changes_list(records, self.names.get(platform, platform))
@@ -360,10 +376,23 @@ def build_app(assistant: Any, examples: list[str] | None = None,
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860,
            auth: list[tuple[str, str]] | None = None, block: bool = True,
-           quiet: bool = False) -> Any:
-    """Serve the app. Loopback unless told otherwise; no share link, MCP, PWA or monitoring."""
+           quiet: bool = False, login_attempts: int = ATTEMPTS) -> Any:
+    """Serve the app. Loopback unless told otherwise; no share link, MCP, PWA or monitoring.
+    With a login, a client that fails ``login_attempts`` logins in a minute is refused for a
+    while (assistant/login_throttle.py)."""
+    from starlette.middleware import Middleware
+
+    from assistant.login_throttle import LoginThrottle
+
+    middleware = [Middleware(LoginThrottle, attempts=login_attempts)] if auth else []
     return demo.launch(server_name=host, server_port=port, auth=auth or None, share=False,
                        prevent_thread_lock=not block, ssr_mode=False, quiet=quiet,
                        show_error=False, mcp_server=False, pwa=False, enable_monitoring=False,
                        strict_cors=True, theme=theme(), css=CSS, footer_links=["api"],
-                       auth_message="Log in to the policy assistant." if auth else None)
+                       auth_message="Log in to the policy assistant." if auth else None,
+                       app_kwargs={"middleware": middleware})
+
+
+def wait(demo: gr.Blocks) -> None:
+    """Block until the server launched with ``block=False`` stops (Ctrl-C)."""
+    demo.block_thread()

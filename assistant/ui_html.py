@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from html import escape
 from typing import Any
@@ -44,13 +45,19 @@ def safe_url(url: str | None) -> str:
     return u
 
 
+def file_name(source: str | None) -> str:
+    """The last part of a path (either slash): what a page shows of a source on disk."""
+    return re.split(r"[\\/]", str(source or "").rstrip("/\\"))[-1]
+
+
 def source_link(url: str | None, source: str | None, label: str = "source") -> str:
-    """A link to the recorded source URL, or the source path as plain text."""
+    """A link to the recorded source URL, or, for a source read from disk, its file name as
+    plain text: never the path on the server's disk."""
     href = safe_url(url) or safe_url(source)
     if href:
         return (f'<a class="pa-src" href="{e(href)}" target="_blank" '
                 f'rel="noopener noreferrer nofollow">{e(label)}</a>')
-    return f'<span class="pa-src-path">{e(source or "")}</span>'
+    return f'<span class="pa-src-path">{e(file_name(source))}</span>'
 
 
 def text_block(text: str) -> str:

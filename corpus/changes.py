@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from corpus import ids
+from corpus import faults, ids
 from corpus.diff import Change, Clause, WordOp, diff_clauses, render_word_diff
 from corpus.errors import BadInput, NotFound, StoreUnavailable
 from corpus.segment import display_text
@@ -406,6 +406,7 @@ def _write_pair(store: Store, a: Version, b: Version, records: list[ChangeRecord
                 + [(rid, r.change_id, "new") for rid in r.new_ids])
         store.conn.execute("INSERT OR REPLACE INTO change_pairs VALUES(?, ?, ?, ?, ?)",
                            (a.version_id, b.version_id, a.document_id, key, len(records)))
+        faults.point("changes")
 
 
 # ---- the read side --------------------------------------------------------------------------

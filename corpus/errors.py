@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# the exit status of a failure that is not the user's input (a bug): one line, never 0-5
+INTERNAL_ERROR = 70
+
+
+def quoted(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, for echoing input in a message."""
+    text = str(value)
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text):,} chars)"
+
 
 class PolicyAssistantError(Exception):
     """An error the user can act on; its message is shown as is, without a traceback."""

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from corpus.changes import compute_changes
 from corpus.errors import Problem
-from corpus.link import link_annotations
+from corpus.limits import DEFAULT_LIMITS, Limits
+from corpus.link import link_annotations, links_due
 from corpus.loaders import Report
 from corpus.loaders.ota import is_ota_tree, load_ota
 from corpus.loaders.pages import load_page
@@ -101,8 +102,9 @@ def sha256_text(text: str) -> str:
 
 def ingest(store: Store, paths: list[Path], report: Report | None = None,
            on_document: Callable[[Document | SeedRecord, str], None] | None = None,
-           link_progress: Callable | None = None) -> IngestSummary:
-    """Write every document under ``paths`` to ``store``; bad inputs are reported and skipped."""
+           link_progress: Callable | None = None, limits: Limits = DEFAULT_LIMITS) -> IngestSummary:
+    """Write every document under ``paths`` to ``store``; bad inputs, and files or documents
+    over ``limits``, are reported and skipped."""
     start = time.perf_counter()
     summary = IngestSummary()
     _report = _collector(summary, report)
@@ -111,23 +113,27 @@ def ingest(store: Store, paths: list[Path], report: Report | None = None,
     tosdr_sources = [s for s in sources if s.kind == "tosdr"]
     for src in sources:
         if src.kind == "ota":
-            for doc in load_ota(src.path, _report):
-                _add(store, doc, summary, _report, on_document)
+            for doc in load_ota(src.path, _report, limits.max_file_bytes):
+                _add(store, doc, summary, _report, on_document, limits)
         elif src.kind == "page":
-            item = load_page(src.path, _report)
+            item = load_page(src.path, _report, limits.max_file_bytes)
             if isinstance(item, SeedRecord):
                 _add_seed(store, item, src.path, summary, _report, on_document)
-            elif item is not None:
-                _add(store, item, summary, _report, on_document)
-    relink = summary.changed
+            elif item is not None:  # its source is the file name: problems name the path
+                _add(store, item, summary, _report, on_document, limits, str(src.path))
     for src in tosdr_sources:
-        digest = hashlib.sha256(src.path.read_bytes()).hexdigest()
+        try:
+            digest = hashlib.sha256(src.path.read_bytes()).hexdigest()
+        except OSError as exc:
+            _report(Problem(str(src.path), f"cannot be read ({exc.strerror or exc})"))
+            continue
         if store.source_unchanged(str(src.path.resolve()), digest):
             continue
         summary.annotations += store.replace_annotations(load_tosdr(src.path, _report))
         store.mark_source(str(src.path.resolve()), digest)
-        relink = True
-    if relink and store.counts()["annotations"]:
+    # links are due whenever the documents or the points differ from what they were computed
+    # from, whether that happened in this run or in one that died before linking
+    if store.counts()["annotations"] and links_due(store):
         summary.linked_annotations = link_annotations(store, link_progress or (lambda x: x))
     summary.change_records = compute_changes(store).records  # only pairs not yet diffed
     summary.seconds = time.perf_counter() - start
@@ -135,27 +141,31 @@ def ingest(store: Store, paths: list[Path], report: Report | None = None,
 
 
 def add_documents(store: Store, docs: Iterable[Document], report: Report | None = None,
-                  on_document: Callable | None = None) -> IngestSummary:
+                  on_document: Callable | None = None, limits: Limits = DEFAULT_LIMITS
+                  ) -> IngestSummary:
     """Write in-memory documents (e.g. an eval suite's own corpus) like loaded ones."""
     start = time.perf_counter()
     summary = IngestSummary()
     _report = _collector(summary, report)
 
     for doc in docs:
-        _add(store, doc, summary, _report, on_document)
+        _add(store, doc, summary, _report, on_document, limits)
     summary.seconds = time.perf_counter() - start
     return summary
 
 
 def _add(store: Store, doc: Document, summary: IngestSummary, report: Report,
-         on_document: Callable | None) -> None:
+         on_document: Callable | None, limits: Limits = DEFAULT_LIMITS, where: str = "") -> None:
     digest = sha256_text(doc.text)
     try:
         res = store.add_document(doc, None, digest)
     except ValueError:
         segs = segment(doc.text)
         if not segs:
-            report(Problem(doc.source, "no clauses found in it"))
+            report(Problem(where or doc.source, "no clauses found in it"))
+            return
+        if too_many := limits.too_many_clauses(len(segs)):
+            report(Problem(where or doc.source, too_many))
             return
         res = store.add_document(doc, segs, digest)
     summary.documents += 1

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from corpus import faults
 from corpus.store import Store
 
 _SCHEMA = """
@@ -76,6 +77,7 @@ def replace_labels(store: Store, rows: Iterable[tuple[str, str, float, str, str]
         for batch in _batches(rows, 5000):
             store.conn.executemany("INSERT INTO labels VALUES(?, ?, ?, ?, ?)", batch)
             n += len(batch)
+            faults.point("labels")
         store.conn.execute("INSERT OR REPLACE INTO meta VALUES('labels_model', ?)",
                            (model_info,))
     return n

@@ -4,10 +4,16 @@ A quote links to the clause of the same platform with the best ``partial_ratio``
 alignment of the shorter text inside the longer, 0-100) when that score is at least
 ``THRESHOLD`` and the clause covers at least half of the quote. Quotes from 2012-2020 often no
 longer appear in today's documents; those stay unlinked.
+
+Links are written with ``link_key``, a digest of everything they depend on (the stored versions,
+each document's current version, the annotations). Ingest links whenever the stored key differs
+from the store's, so a run killed at any point before the links were committed links on the
+next run, even when that run finds every document and the points file unchanged.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
@@ -46,8 +52,26 @@ def best_match(quote: str, clauses: Candidates) -> tuple[str | None, float]:
     return best if best[1] >= THRESHOLD else (None, best[1])
 
 
+def link_key(store: Store) -> str:
+    """A digest of what the links are computed from; it changes when any of it does."""
+    h = hashlib.sha256()
+    for sql in ("SELECT version_id, sha256 FROM versions ORDER BY version_id",
+                "SELECT document_id, current_version FROM documents ORDER BY document_id",
+                "SELECT annotation_id, platform_id, quote FROM annotations ORDER BY annotation_id"):
+        for row in store.conn.execute(sql):
+            h.update("\x1f".join(str(v) for v in row).encode("utf-8", "surrogatepass") + b"\x1e")
+        h.update(b"\x1d")
+    return h.hexdigest()[:32]
+
+
+def links_due(store: Store) -> bool:
+    """Whether the stored links are missing or were made from another state of the store."""
+    return store.links_key() != link_key(store)
+
+
 def link_annotations(store: Store, progress: Callable[[Iterable], Iterable] = lambda x: x) -> int:
     """Set each annotation's linked record; returns how many link."""
+    key = link_key(store)
     rows = list(store.conn.execute(
         "SELECT annotation_id, platform_id, quote FROM annotations WHERE quote != ''"))
     by_platform: dict[str, list] = defaultdict(list)
@@ -66,5 +90,5 @@ def link_annotations(store: Store, progress: Callable[[Iterable], Iterable] = la
             rid, score = best_match(r[2], clauses)
             links.append((r[0], rid, round(score, 1) if rid else None))
             linked += rid is not None
-    store.set_annotation_links(links)
+    store.set_annotation_links(links, key)
     return linked

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corpus import ids
-from corpus.errors import BadInput, NotFound
+from corpus import faults, ids
+from corpus.errors import BadInput, NotFound, StoreUnavailable
 from corpus.models import Annotation, Document, SeedRecord, Segment
 from corpus.text import normalise
 
@@ -92,13 +92,19 @@ def embed_input(section: str, text: str) -> str:
 class Store:
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self._migrate()
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:  # a file where a folder should be, not SQLite
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise StoreUnavailable(f"cannot open the store {self.path} ({reason}); --data-dir "
+                                   "must be a folder this user can write, holding no store or "
+                                   "one made by policy-assistant") from None
 
     def _migrate(self) -> None:
         with self.conn:
@@ -123,6 +129,7 @@ class Store:
     def mark_source(self, path: str, sha256: str) -> None:
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO sources VALUES(?, ?)", (path, sha256))
+            faults.point("source-mark")
 
     def add_document(self, doc: Document, segments: Iterable[Segment] | None,
                      sha256: str) -> DocumentResult:
@@ -172,6 +179,7 @@ class Store:
             if doc.kind == "current":  # in the same transaction: never a document without it
                 result.removed = self._set_current(doc_id, ver_id, current)
                 result.status = "new" if current is None else "updated"
+            faults.point("document")
         return result
 
     def _insert_clause(self, rid: str, doc_id: str, pid: str, doc: Document, seg: Segment,
@@ -198,6 +206,7 @@ class Store:
     def _make_current(self, doc_id: str, ver_id: str, old: str | None) -> DocumentResult:
         with self.conn:
             removed = self._set_current(doc_id, ver_id, old)
+            faults.point("document")
         return DocumentResult(doc_id, ver_id, "updated", removed=removed)
 
     def _set_current(self, doc_id: str, ver_id: str, old: str | None) -> int:
@@ -238,6 +247,7 @@ class Store:
                  text, ids.text_key(text), json.dumps(seed.meta)))
             self.conn.execute("INSERT OR REPLACE INTO occurrences VALUES(?, 0, ?, ?, 0, ?)",
                               (ver_id, seed.record_id, seed.section, len(seed.text)))
+            faults.point("seed")
         return DocumentResult(seed.document_id, ver_id, "new", 1, 1)
 
     def replace_annotations(self, annotations: Iterable[Annotation]) -> int:
@@ -251,18 +261,31 @@ class Store:
                     (a.annotation_id, ids.platform_slug(a.platform), a.platform, a.case,
                      a.classification, a.quote, a.note, a.source_document, a.title))
                 n += 1
+            faults.point("annotations")
         return n
 
-    def set_annotation_links(self, links: Iterable[tuple[str, str | None, float | None]]) -> None:
+    def set_annotation_links(self, links: Iterable[tuple[str, str | None, float | None]],
+                             key: str = "") -> None:
+        """Write every annotation's link and, in the same transaction, ``key``: what the links
+        were computed from (``corpus.link.link_key``), so a run that died before this commit
+        links again."""
         with self.conn:
             self.conn.executemany(
                 "UPDATE annotations SET record_id=?, match_score=? WHERE annotation_id=?",
                 [(rid, score, aid) for aid, rid, score in links])
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES('links_key', ?)", (key,))
+            faults.point("links")
+
+    def links_key(self) -> str:
+        """The key written with the links (empty: never linked)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key='links_key'").fetchone()
+        return str(row[0]) if row else ""
 
     def put_embeddings(self, model: str, items: Iterable[tuple[str, bytes]]) -> None:
         with self.conn:
             self.conn.executemany("INSERT OR REPLACE INTO embeddings VALUES(?, ?, ?)",
                                   [(k, model, v) for k, v in items])
+            faults.point("embeddings")
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -352,8 +375,10 @@ class Store:
                          r["version_id"] == r["current_version"], json.loads(r["meta"]))
 
     def find_records(self, prefix: str, limit: int = 5) -> list[str]:
+        """Record IDs that start with ``prefix`` (case-insensitive); % and _ are literal."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self.conn.execute("SELECT record_id FROM clauses WHERE record_id LIKE ? "
-                                 "ORDER BY record_id LIMIT ?", (prefix + "%", limit))
+                                 "ESCAPE '\\' ORDER BY record_id LIMIT ?", (escaped + "%", limit))
         return [r[0] for r in rows]
 
     def annotations_for(self, record_id: str) -> list[sqlite3.Row]:

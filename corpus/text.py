@@ -15,6 +15,16 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": 
 _WS = re.compile(r"\s+")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable bytes (argv) or lone JSON escapes
+
+
+def plain_text(value: object) -> str:
+    """Text as the store and a terminal can take it, for anything a user types: control
+    characters become spaces and lone surrogates U+FFFD."""
+    return _CONTROL.sub(" ", _SURROGATE.sub("\ufffd", str(value)))
+
+
 _BR = re.compile(r"<br\s*/?>", re.I)
 _HEADING = re.compile(r"^#{1,6}\s+", re.M)
 _BLANKS = re.compile(r"[ \t]+")

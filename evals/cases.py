@@ -58,6 +58,26 @@ class Case:
 
 
 _FIELDS = set(Case.__dataclass_fields__)
+_STR_LISTS = {"platforms", "expected", "expect_platforms", "expect_not_addressed"}
+
+
+def _kind_error(key: str, value: Any) -> str:
+    """What is wrong with a field's value, or '' when it has the field's type."""
+    def strs(v: Any) -> bool:
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+    if key in _STR_LISTS:
+        return "" if strs(value) else "a list of strings"
+    if key == "quote":
+        return "" if isinstance(value, str) or strs(value) else "a string or a list of strings"
+    if key == "turns":
+        ok = isinstance(value, list) and all(
+            isinstance(t, dict) and isinstance(t.get("message", ""), str)
+            and all(strs(t.get(k, [])) for k in ("expect_focus", "expected")) for t in value)
+        return "" if ok else "a list of turn objects"
+    if key == "meta":
+        return "" if isinstance(value, dict) else "an object"
+    return "" if isinstance(value, str) else "a string"
 
 
 def parse_case(obj: Any, where: str) -> Case:
@@ -68,6 +88,9 @@ def parse_case(obj: Any, where: str) -> Case:
         raise BadInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     if not obj.get("id") or obj.get("type") not in TYPES:
         raise BadInput(f"{where}: needs an id and a type ({', '.join(TYPES)})")
+    for key, value in obj.items():
+        if want := _kind_error(key, value):
+            raise BadInput(f"{where}: field {key!r} must be {want}")
     case = Case(**obj)
     if case.type in ("question", "abstain") and not case.question.strip():
         raise BadInput(f"{where}: case {case.id} has no question")

@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from corpus.errors import BadInput
 from corpus.models import Document
@@ -53,6 +54,21 @@ def is_squad_file(path: Path) -> bool:
     return b'"data"' in head and (b'"paragraphs"' in head or b'"title"' in head)
 
 
+def _need(value: Any, kind: type, where: str, what: str) -> None:
+    if not isinstance(value, kind):
+        raise BadInput(f"{where} is not {what} (a SQuAD file nests data > paragraphs > qas > "
+                       "answers)")
+
+
+def _items(obj: dict, key: str, where: str) -> list:
+    """``obj[key]`` as a list (absent: empty); BadInput when it is something else."""
+    value = obj.get(key)
+    if value is None:
+        return []
+    _need(value, list, f"{where}: {key!r}", "a list")
+    return value
+
+
 def load_squad(path: Path | str, collection: str = "") -> SquadSet:
     """Read a SQuAD v1.1 file; raise BadInput with the reason when it is not one."""
     path = Path(path)
@@ -70,32 +86,40 @@ def load_squad(path: Path | str, collection: str = "") -> SquadSet:
     collection = collection or f"squad-{path.stem}"
     seen_titles: set[str] = set()
     for n, article in enumerate(data["data"]):
+        where = f"{path}: article {n + 1}"
+        _need(article, dict, where, "an object")
         title = str(article.get("title") or f"article-{n + 1}").strip()
         if title in seen_titles:
             raise BadInput(f"{path}: two articles are titled {title!r}")
         seen_titles.add(title)
         parts: list[str] = []
         offset = 0
-        for para in article.get("paragraphs") or []:
-            context = str(para.get("context") or "")
+        for p, para in enumerate(_items(article, "paragraphs", where)):
+            at = f"{where}, paragraph {p + 1}"
+            _need(para, dict, at, "an object")
+            context = para.get("context") or ""
+            _need(context, str, f"{at}: 'context'", "text")
             if not context.strip():
                 continue
             if parts:
                 offset += len(SEPARATOR)
-            for qa in para.get("qas") or []:
+            for q, qa in enumerate(_items(para, "qas", at)):
+                _need(qa, dict, f"{at}, question {q + 1}", "an object")
                 answers = []
-                for a in qa.get("answers") or []:
+                for a in _items(qa, "answers", f"{at}, question {q + 1}"):
+                    _need(a, dict, f"{at}, question {q + 1}: an answer", "an object")
                     text, start = str(a.get("text") or ""), a.get("answer_start")
-                    if not text or not isinstance(start, int):
+                    if not text or not isinstance(start, int) or isinstance(start, bool):
                         continue
-                    if context[start:start + len(text)] != text:
+                    if context[start:start + len(text)] != text or start < 0:
                         raise BadInput(f"{path}: answer of question {qa.get('id')!r} is not "
                                        f"at offset {start} of its paragraph")
                     answers.append(GoldAnswer(text, offset + start, offset + start + len(text)))
-                if not answers or not str(qa.get("question") or "").strip():
+                question = qa.get("question")
+                if not answers or not isinstance(question, str) or not question.strip():
                     continue  # unanswerable (SQuAD 2.0) or empty: nothing to score against
                 out.questions.append(SquadQuestion(
-                    str(qa.get("id") or f"{title}-{len(out.questions)}"), str(qa["question"]),
+                    str(qa.get("id") or f"{title}-{len(out.questions)}"), question,
                     title, tuple(answers), str(qa.get("type") or "")))
             parts.append(context)
             offset += len(context)

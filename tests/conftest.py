@@ -41,3 +41,15 @@ def fixture_assistant(tmp_path_factory):
 @pytest.fixture()
 def fresh_assistant(tmp_path):
     return build_assistant(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def cli_data(tmp_path_factory):
+    """A data dir built by the CLI from the fixture corpus and both fixture pages (shared; do
+    not mutate)."""
+    from assistant.cli import main
+
+    d = tmp_path_factory.mktemp("cli-data")
+    assert main(["--data-dir", str(d), "--embedder", "hash", "ingest", "--quiet",
+                 str(FIXTURE_OTA), str(FIXTURE_TOSDR), str(FIXTURES / "pages")]) == 0
+    return d

@@ -29,6 +29,7 @@ def test_second_ingest_changes_nothing_and_embeds_nothing(tmp_path):
     assert (summary.new_documents, summary.updated_documents,
             summary.unchanged_documents) == (0, 0, 4)
     assert (summary.clauses_new, summary.clauses_removed, summary.annotations) == (0, 0, 0)
+    assert summary.linked_annotations is None  # the links are current: no relinking
     assert not summary.changed
     assert (stats.embedded, stats.added, stats.updated, stats.deleted) == (0, 0, 0, 0)
     assert a.store.counts() == counts

@@ -32,8 +32,10 @@ def test_source_link_is_a_link_only_for_a_web_source():
     assert H.source_link("https://a.org/t", "", "view source") == (
         '<a class="pa-src" href="https://a.org/t" target="_blank" '
         'rel="noopener noreferrer nofollow">view source</a>')
-    assert H.source_link("", "/data/<x>.md") == (
-        '<span class="pa-src-path">/data/&lt;x&gt;.md</span>')
+    assert H.source_link("", "/data/<x>.md") == (  # the file name, never the server's path
+        '<span class="pa-src-path">&lt;x&gt;.md</span>')
+    assert H.source_link("", "C:\\srv\\pages\\post.txt") == (
+        '<span class="pa-src-path">post.txt</span>')
     assert "href" not in H.source_link("javascript:alert(1)", "javascript:alert(1)")
 
 

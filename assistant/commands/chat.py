@@ -19,6 +19,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
     from assistant.chat import Session
+    from assistant.core import clean_question
     from corpus.errors import PolicyAssistantError
 
     a = ctx.assistant()
@@ -51,6 +52,13 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         if line == "/platforms":
             names = a.platform_names()
             print(f"{len(names)} platforms: " + ", ".join(sorted(names.values())))
+            continue
+        try:
+            clean_question(line)
+        except PolicyAssistantError as exc:  # refused as it stands: not kept in the history
+            print(f"error: {exc}")
+            if readline is not None and readline.get_current_history_length():
+                readline.remove_history_item(readline.get_current_history_length() - 1)
             continue
         try:
             answer = a.chat(session, line)

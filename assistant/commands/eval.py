@@ -40,6 +40,20 @@ def _progress(total: int) -> Any:
     return bar.update
 
 
+def writable(out: Path) -> None:
+    """Make the report folder now, or say why it cannot be made."""
+    from corpus.errors import BadInput
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise BadInput(f"cannot write the report to {out}: {exc.strerror or exc} "
+                       "(--out names a folder to create or reuse)") from None
+
+
 def run(args: argparse.Namespace, ctx: Any) -> int:
     from corpus.errors import BadInput
     from evals.report import write_report
@@ -51,17 +65,23 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
             baseline = json.loads(args.baseline.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise BadInput(f"cannot read baseline {args.baseline}: {exc}") from None
-        if not isinstance(baseline, dict) or "metrics" not in baseline:
-            raise BadInput(f"{args.baseline} is not a report.json (no metrics)")
+        metrics = baseline.get("metrics") if isinstance(baseline, dict) else None
+        if not isinstance(metrics, dict) or not all(isinstance(m, dict)
+                                                    for m in metrics.values()):
+            raise BadInput(f"{args.baseline} is not a report.json (no metrics per mode)")
     path, fmt = resolve_target(args.suite, args.format)
+    out = args.out or Path("eval-reports") / path.stem
+    writable(out)  # before a run of minutes, not after it
     modes = tuple(dict.fromkeys(args.mode)) if args.mode else MODES
     report = evaluate(path, ctx.settings, fmt=fmt, limit=args.limit, modes=modes,
                       assistant=None if fmt == "squad" else ctx.assistant(),
                       cache_dir=args.cache_dir, progress=_progress)
     if baseline is not None:
         report = with_baseline(report, baseline)
-    out = args.out or Path("eval-reports") / path.stem
-    paths = write_report(report, out)
+    try:
+        paths = write_report(report, out)
+    except OSError as exc:
+        raise BadInput(f"cannot write the report to {out}: {exc.strerror or exc}") from None
     if args.json:
         from assistant.cli import print_json
 

@@ -87,5 +87,24 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     print(f"data: {ctx.settings.data_dir} (SQLite {store_mb:.0f} MiB, Chroma {chroma_mb:.0f} MiB)")
     if summary.problems:
         print(f"{len(summary.problems)} input(s) skipped (see messages above)", file=sys.stderr)
-    ingested = summary.documents or summary.annotations
-    return 0 if counts["clauses"] and (ingested or not summary.problems) else 1
+    return outcome(summary, counts)
+
+
+def outcome(summary: Any, counts: dict[str, int]) -> int:
+    """The exit code, with the line that says why when it is not 0: non-zero only when
+    nothing could be ingested."""
+    if summary.problems and not (summary.documents or summary.annotations):
+        print(f"error: nothing could be ingested ({len(summary.problems)} input(s) skipped, "
+              "see above)", file=sys.stderr)
+        return 1
+    if not counts["clauses"]:
+        if counts["annotations"]:
+            print(f"note: no clause records yet; the {counts['annotations']} ToS;DR points "
+                  "are stored and link to clauses once their platforms' documents are "
+                  "ingested (e.g. `policy-assistant ingest ../shared/policy-docs/ota`)",
+                  file=sys.stderr)
+            return 0
+        print("error: the store holds no clause records: no documents were found under the "
+              "given paths", file=sys.stderr)
+        return 1
+    return 0

@@ -7,9 +7,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
-from corpus.errors import BadInput
+from corpus.errors import BadInput, quoted
+from corpus.limits import file_too_large, size_text
+from corpus.text import plain_text
 
 
 def add_parser(sub: Any) -> None:
@@ -33,24 +36,44 @@ def read_inputs(lines: list[str], field: str) -> list[tuple[dict[str, Any] | Non
                 raise BadInput(f"line {n}: not valid JSON ({exc.msg})") from None
             text = obj.get(field) if isinstance(obj, dict) else None
             if not isinstance(text, str):
-                raise BadInput(f"line {n}: no string field {field!r} (use --text-field)")
-            out.append((obj, text))
+                raise BadInput(f"line {n}: no string field {quoted(field)} (use --text-field)")
+            out.append((obj, plain_text(text)))
         else:
             out.append((None, raw))
     return out
 
 
+def read_lines(file: str, max_bytes: int) -> list[str]:
+    """The lines of ``file`` (``-``: stdin) as UTF-8 text; BadInput says why they are not."""
+    name = "stdin" if file == "-" else file
+    try:
+        if file == "-":
+            stream = getattr(sys.stdin, "buffer", None)  # a text stream in tests
+            data = (stream.read(max_bytes + 1) if stream is not None
+                    else sys.stdin.read(max_bytes + 1).encode("utf-8", "replace"))
+            size = len(data)
+        else:
+            size = Path(file).stat().st_size
+            data = b"" if size > max_bytes else Path(file).read_bytes()
+    except OSError as exc:
+        raise BadInput(f"cannot read {name}: {exc.strerror or exc}") from None
+    if file == "-" and size > max_bytes:
+        raise BadInput(f"stdin holds over {size_text(max_bytes)}; more is not read "
+                       "(POLICY_ASSISTANT_MAX_FILE_MB)")
+    if too_large := file_too_large(size, max_bytes):
+        raise BadInput(f"{name} {too_large}")
+    if b"\x00" in data:
+        raise BadInput(f"{name} is a binary file, not text (JSONL or one clause per line)")
+    try:
+        return data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{name} is not UTF-8 text (byte {exc.start})") from None
+
+
 def run(args: argparse.Namespace, ctx: Any) -> int:
     from assistant.labels import label_texts, load_model
 
-    if args.file == "-":
-        lines = sys.stdin.readlines()
-    else:
-        try:
-            with open(args.file, encoding="utf-8") as fh:
-                lines = fh.readlines()
-        except OSError as exc:
-            raise BadInput(f"cannot read {args.file}: {exc.strerror}") from None
+    lines = read_lines(args.file, ctx.settings.limits.max_file_bytes)
     items = read_inputs(lines, args.text_field)
     model = load_model(ctx.settings.cache_dir)
     texts = [t for _, t in items]

@@ -7,13 +7,20 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from corpus.errors import Problem
+from corpus.limits import DEFAULT_LIMITS, file_too_large
 
 Report = Callable[[Problem], None]
+MAX_BYTES = DEFAULT_LIMITS.max_file_bytes
 
 
-def read_text(path: Path, report: Report) -> str | None:
-    """The file as UTF-8 text, or None after reporting why it cannot be read."""
+def read_text(path: Path, report: Report, max_bytes: int = MAX_BYTES) -> str | None:
+    """The file as UTF-8 text, or None after reporting why it cannot be read (one over
+    ``max_bytes`` is not read at all)."""
     try:
+        too_large = file_too_large(path.stat().st_size, max_bytes)
+        if too_large:
+            report(Problem(str(path), too_large))
+            return None
         data = path.read_bytes()
     except OSError as exc:
         report(Problem(str(path), f"cannot be read ({exc.strerror or exc})"))

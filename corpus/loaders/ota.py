@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from corpus.errors import Problem
-from corpus.loaders import Report, read_jsonl, read_text
+from corpus.loaders import MAX_BYTES, Report, read_jsonl, read_text
 from corpus.models import Document
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -27,25 +27,26 @@ def is_ota_tree(path: Path) -> bool:
     return path.is_dir() and any(path.glob("*/*.md"))
 
 
-def load_ota(root: Path, report: Report) -> Iterator[Document]:
+def load_ota(root: Path, report: Report, max_bytes: int = MAX_BYTES) -> Iterator[Document]:
     manifest = root / "MANIFEST.jsonl"
     if manifest.is_file():
-        yield from _load_snapshot(root, manifest, report)
+        yield from _load_snapshot(root, manifest, report, max_bytes)
     elif any(root.glob("*/*.md")):
-        yield from _load_clone(root, root.name, report)
+        yield from _load_clone(root, root.name, report, max_bytes)
     else:
         for sub in sorted(p for p in root.iterdir() if p.is_dir()):
             if any(sub.glob("*/*.md")):
-                yield from _load_clone(sub, sub.name, report)
+                yield from _load_clone(sub, sub.name, report, max_bytes)
 
 
 def _mtime_date(path: Path) -> str:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
 
 
-def _load_clone(root: Path, collection: str, report: Report) -> Iterator[Document]:
+def _load_clone(root: Path, collection: str, report: Report,
+                max_bytes: int = MAX_BYTES) -> Iterator[Document]:
     for path in sorted(root.glob("*/*.md")):
-        text = read_text(path, report)
+        text = read_text(path, report, max_bytes)
         if text is not None:
             yield Document(path.parent.name, path.stem, _mtime_date(path), str(path), text,
                            collection=collection)
@@ -65,17 +66,22 @@ def _relative(our_path: str) -> str:
     return our_path.split("/ota/", 1)[1] if "/ota/" in our_path else our_path
 
 
-def _load_snapshot(root: Path, manifest: Path, report: Report) -> Iterator[Document]:
+def _load_snapshot(root: Path, manifest: Path, report: Report,
+                   max_bytes: int = MAX_BYTES) -> Iterator[Document]:
     rows = _manifest_lines(manifest, report)
     listed: set[Path] = set()
+    inside = root.resolve()
     for row in sorted(rows, key=lambda r: (r["kind"] != "latest", r["our_path"])):
         rel = _relative(row["our_path"])
         path = root / rel
+        if not path.resolve().is_relative_to(inside):
+            report(Problem(str(manifest), f"lists {rel!r}, outside the snapshot folder"))
+            continue
         listed.add(path.resolve())
         if not path.is_file():
             report(Problem(str(path), "listed in MANIFEST.jsonl but missing"))
             continue
-        text = read_text(path, report)
+        text = read_text(path, report, max_bytes)
         if text is None:
             continue
         date = str(row.get("commit_date") or "")[:10]
@@ -89,9 +95,11 @@ def _load_snapshot(root: Path, manifest: Path, report: Report) -> Iterator[Docum
             kind = "current"
         if not _DATE.match(date):
             date = _mtime_date(path)
-        repo, commit, in_repo = row.get("repo"), row.get("commit"), row.get("path_in_repo")
-        url = (f"https://github.com/{repo}/blob/{commit}/{quote(in_repo)}"
-               if repo and commit and in_repo else "")
+        repo, commit, in_repo = (row.get(k) for k in ("repo", "commit", "path_in_repo"))
+        url = ""
+        if isinstance(in_repo, str) and in_repo and all(isinstance(v, str) and v
+                                                        for v in (repo, commit)):
+            url = f"https://github.com/{repo}/blob/{commit}/{quote(in_repo)}"
         yield Document(row["service"], row["terms_type"], date, str(path), text,
                        collection=collection, kind=kind, url=url,
                        meta={"manifest_sha256": row.get("sha256", "")})
@@ -99,7 +107,7 @@ def _load_snapshot(root: Path, manifest: Path, report: Report) -> Iterator[Docum
     for path in sorted(root.glob("*/*/*.md")):
         if path.resolve() in listed or path.parts[-3] == "history":
             continue
-        text = read_text(path, report)
+        text = read_text(path, report, max_bytes)
         if text is not None:
             yield Document(path.parent.name, path.stem, _mtime_date(path), str(path), text,
                            collection=path.parts[-3])

@@ -8,7 +8,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from corpus.loaders import Report, read_text
+from corpus.loaders import MAX_BYTES, Report, read_text
 from corpus.models import Document, SeedRecord
 
 _MONTH_DATE = re.compile(
@@ -46,13 +46,16 @@ def is_record_page(text: str) -> bool:
     return "Record ID" in text and "View Original Clause Language" in text
 
 
-def load_page(path: Path, report: Report) -> Document | SeedRecord | None:
-    text = read_text(path, report)
+def load_page(path: Path, report: Report, max_bytes: int = MAX_BYTES
+              ) -> Document | SeedRecord | None:
+    """A page; its source is the URL a record page names, else the file name: never the path
+    on this machine's disk, which the web app would show to everyone."""
+    text = read_text(path, report, max_bytes)
     if text is None:
         return None
     if is_record_page(text):
-        return parse_record_page(text, str(path))
-    return parse_announcement(text, str(path), path)
+        return parse_record_page(text, path.name)
+    return parse_announcement(text, path.name, path)
 
 
 def parse_record_page(text: str, source: str) -> SeedRecord:
