@@ -25,11 +25,13 @@ from typing import Any
 from corpus import ids
 from corpus.diff import Change, Clause, WordOp, diff_clauses, render_word_diff
 from corpus.errors import BadInput, NotFound, StoreUnavailable
+from corpus.meaning import Meaning, explain
 from corpus.segment import display_text
 from corpus.store import Store
 from corpus.text import clean_markdown
 
-ALGORITHM = "diff-3"  # bump when the diff or the summaries change: stored pairs are recomputed
+ALGORITHM = "diff-4"  # bump when the diff, the summaries or the meanings change: stored pairs
+# are recomputed
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes(
@@ -86,6 +88,7 @@ class ChangeRecord:
     summary: str
     words: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""
+    meaning: dict[str, Any] = field(default_factory=dict)  # corpus.meaning.Meaning.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -285,21 +288,35 @@ def describe_edit(ops: list[WordOp], limit: int = 3) -> str:
     return "; ".join(parts) or "wording changed"
 
 
+def _side_categories(categories: Categories | None, record_ids: list[str]) -> list[str]:
+    cats: list[str] = []
+    if categories:
+        for rid in record_ids:
+            cats += [c for c in categories(rid) if c not in cats]
+    return cats
+
+
+def _meaning(doc: Version, ch: Change, before: list[str], after: list[str]) -> Meaning:
+    clause = (ch.new or ch.old)[0]
+    return explain(ch.kind, " ".join(c.text for c in ch.old), " ".join(c.text for c in ch.new),
+                   ch.words, before, after, doc.platform, clause_label(clause))
+
+
 def _records(doc: Version, a: Version, b: Version, changes: list[Change],
              categories: Categories | None) -> list[ChangeRecord]:
     out = []
     for pos, ch in enumerate(changes):
-        cats: list[str] = []
-        if categories:
-            for rid in ch.new_ids + ch.old_ids:
-                cats += [c for c in categories(rid) if c not in cats]
+        before = _side_categories(categories, ch.old_ids)
+        after = _side_categories(categories, ch.new_ids)
+        cats = list(dict.fromkeys(after + before))
         out.append(ChangeRecord(
             change_id(doc.document_id, a.version_id, b.version_id, ch), doc.document_id,
             doc.platform, ids.platform_slug(doc.platform), doc.doc_type, a.version_id,
             b.version_id, a.version_date, b.version_date, pos, ch.kind, ch.moved, ch.old_ids,
             ch.new_ids, ch.old[0].section if ch.old else "",
             ch.new[0].section if ch.new else "", ch.similarity, summarise(ch, cats[:3]),
-            [asdict(w) for w in ch.words], ch.reason))
+            [asdict(w) for w in ch.words], ch.reason,
+            _meaning(doc, ch, before, after).to_dict()))
     return out
 
 
@@ -392,7 +409,8 @@ def _write_pair(store: Store, a: Version, b: Version, records: list[ChangeRecord
     with store.conn:
         _delete_pair(store, a.version_id, b.version_id)
         for r in records:
-            detail = json.dumps({"words": r.words, "reason": r.reason}, ensure_ascii=False)
+            detail = json.dumps({"words": r.words, "reason": r.reason, "meaning": r.meaning},
+                                ensure_ascii=False)
             store.conn.execute(
                 "INSERT OR REPLACE INTO changes VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                 "?, ?, ?, ?, ?)",
@@ -418,7 +436,7 @@ def _row(r: sqlite3.Row) -> ChangeRecord:
         r["from_version"], r["to_version"], r["from_date"], r["to_date"], r["position"],
         r["kind"], bool(r["moved"]), json.loads(r["old_ids"]), json.loads(r["new_ids"]),
         r["old_section"], r["new_section"], r["similarity"], r["summary"],
-        detail.get("words", []), detail.get("reason", ""))
+        detail.get("words", []), detail.get("reason", ""), detail.get("meaning", {}))
 
 
 def _has_table(store: Store) -> bool:
@@ -521,3 +539,23 @@ def word_diff_text(record: ChangeRecord) -> str:
     """The stored word diff rendered as ``[-old-] {+new+}``."""
     return render_word_diff([WordOp(w["tag"], w["old"], w["new"], tuple(w["old_span"]),
                                     tuple(w["new_span"])) for w in record.words])
+
+
+def meaning_of(store: Store, record: ChangeRecord,
+               categories: Categories | None = None) -> Meaning:
+    """The record's meaning: as stored, or worked out now from its versions (records written
+    by an older algorithm into a store this process cannot write)."""
+    if record.meaning:
+        return Meaning.from_dict(record.meaning)
+    doc = version(store, record.to_version)
+    old = {c.record_id: c for c in version_clauses(store, record.from_version)}
+    new = {c.record_id: c for c in version_clauses(store, record.to_version)}
+    olds = tuple(old[i] for i in record.old_ids if i in old)
+    news = tuple(new[i] for i in record.new_ids if i in new)
+    words = [WordOp(w["tag"], w["old"], w["new"], tuple(w["old_span"]), tuple(w["new_span"]))
+             for w in record.words]
+    ch = Change(record.kind, olds, news, None, None, record.similarity, record.moved,
+                record.reason, words)
+    cats = categories or stored_categories(store)
+    return _meaning(doc, ch, _side_categories(cats, record.old_ids),
+                    _side_categories(cats, record.new_ids))
