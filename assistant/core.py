@@ -73,6 +73,7 @@ class RecordView:
     prevalence: str = ""
     similar: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    monitor: Any = None  # assistant.monitor.RecordMonitor: activity, stability, regulations, ...
 
 
 class Assistant:
@@ -436,6 +437,9 @@ class Assistant:
         view = RecordView(clause, notes)
         self._add_labels(view)
         self._add_history(view)
+        from assistant.monitor import record_monitor
+
+        view.monitor = record_monitor(self.store, clause)
         return view
 
     def _add_labels(self, view: RecordView) -> None:

@@ -205,8 +205,13 @@ def record_page(view: Any) -> str:
     similar = getattr(view, "similar", None)
     if similar:
         parts.append(_similar(similar))
+    monitor = getattr(view, "monitor", None)
     history = getattr(view, "history", None) or getattr(view, "changes", None)
-    if history:
+    if monitor is not None:  # activity, stability (with the change history), regulations, ...
+        from assistant.ui_monitor import monitor_html
+
+        parts.append(monitor_html(monitor))
+    elif history:
         parts.append(_history(history))
     parts.append("</div>")
     return "".join(parts)
