@@ -304,9 +304,12 @@ class Assistant:
                 history.timings.setdefault("total_ms", (time.perf_counter() - t0) * 1000)
                 return history
         from assistant.label_answers import label_route
+        from assistant.regulation_answers import regulation_route
 
         self._load()
-        routed = label_route(self, q, filters)  # clause labels: prevalence or severity list
+        # "Which of Coursera's clauses touch GDPR?": the reviewed regulation map; then the
+        # clause labels: prevalence or severity list
+        routed = regulation_route(self, q, filters) or label_route(self, q, filters)
         if isinstance(routed, Answer):
             routed.timings = {"total_ms": (time.perf_counter() - t0) * 1000}
             routed.focus = self.describe_search(filters)
