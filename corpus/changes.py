@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS change_refs(
 CREATE TABLE IF NOT EXISTS change_pairs(
     from_version TEXT NOT NULL, to_version TEXT NOT NULL, document_id TEXT NOT NULL,
     algorithm TEXT NOT NULL, changes INTEGER NOT NULL, PRIMARY KEY(from_version, to_version));
+CREATE TABLE IF NOT EXISTS change_log(
+    change_id TEXT PRIMARY KEY, batch INTEGER NOT NULL, logged TEXT NOT NULL);
 """
 
 Categories = Callable[[str], list[str]]
@@ -378,7 +380,36 @@ def _compute(store: Store, categories: Categories | None,
         for f, t in stale:
             _delete_pair(store, f, t)
     stats.pairs_dropped = len(stale)
+    log_arrivals(store)
     return stats
+
+
+def log_arrivals(store: Store) -> int:
+    """Give change records seen for the first time the next batch number (the digest of
+    watched changes lists what arrived after a watch was made); returns that batch, 0 if none
+    arrived. Recomputed records keep their IDs, so they are not logged twice."""
+    import datetime as dt
+
+    with store.conn:
+        new = [r[0] for r in store.conn.execute(
+            "SELECT change_id FROM changes WHERE change_id NOT IN (SELECT change_id FROM "
+            "change_log) ORDER BY change_id")]
+        if not new:
+            return 0
+        batch = latest_batch(store) + 1
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        store.conn.executemany("INSERT INTO change_log VALUES(?, ?, ?)",
+                               [(c, batch, now) for c in new])
+    return batch
+
+
+def latest_batch(store: Store) -> int:
+    """The batch number of the newest change records (0 before any)."""
+    if store.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
+                          "name='change_log'").fetchone() is None:
+        return 0
+    row = store.conn.execute("SELECT MAX(batch) FROM change_log").fetchone()
+    return int(row[0] or 0)
 
 
 def _delete_pair(store: Store, from_version: str, to_version: str) -> None:
