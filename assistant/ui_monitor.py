@@ -20,9 +20,14 @@ def _button(record_id: str) -> str:
 
 
 def _link(url: str, label: str) -> str:
-    from assistant.ui_html import source_link
+    """A link to a regulation's official text (from the reviewed map, never from the corpus)."""
+    from assistant.ui_html import safe_url
 
-    return source_link(url, "", label)
+    href = safe_url(url)
+    if not href:
+        return ""
+    return (f'<a class="pa-reg-src" href="{e(href)}" target="_blank" '
+            f'rel="noopener noreferrer nofollow">{e(label)}</a>')
 
 
 def severity_badge(level: str) -> str:
@@ -100,3 +105,47 @@ def regulations_html(engagements: Sequence[Any], agencies: Sequence[tuple[str, s
           if agencies else "")
     return (f'<section class="pa-regulations"><h4>Regulations this clause engages</h4>{body}'
             f'{ag}<p class="pa-notice">{e(notice)}</p></section>')
+
+
+# ---- the Watches tab ------------------------------------------------------------------------
+
+def watches_html(watches: Sequence[Any]) -> str:
+    if not watches:
+        return ('<p class="pa-empty">No watches yet. Pick a platform (and, if you like, one '
+                "document type or category) and add a watch.</p>")
+    rows = "".join(f'<tr data-watch="{e(w.watch_id)}"><td>{e(w.watch_id)}</td>'
+                   f"<td>{e(w.platform)}</td><td>{e(w.doc_type or 'all documents')}</td>"
+                   f"<td>{e(w.category or 'all categories')}</td><td>{e(w.created)}</td></tr>"
+                   for w in watches)
+    return ('<table class="pa-table pa-watches"><thead><tr><th>Watch</th><th>Platform</th>'
+            "<th>Document</th><th>Category</th><th>Since</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def digest_html(d: Any) -> str:
+    """The digest: one group per document and version pair, each change with its meaning,
+    severity and record IDs (buttons that open the records)."""
+    head = f'<p class="pa-digest-head">{e(len(d.items))} {e(d.basis)}.</p>'
+    if d.formatting_only:
+        head += (f'<p class="pa-empty">{e(d.formatting_only)} formatting-only change(s) or '
+                 "moves are not listed.</p>")
+    out = [head]
+    group = None
+    for item in d.items:
+        r, m = item.record, item.meaning
+        key = (r.platform, r.doc_type, r.from_date, r.to_date)
+        if key != group:
+            if group is not None:
+                out.append("</ul>")
+            out.append(f"<h5>{e(r.platform)} — {e(r.doc_type)}, {e(r.from_date)} → "
+                       f"{e(r.to_date)}</h5><ul>")
+            group = key
+        ids = " ".join(_button(i) for i in [*r.old_ids, *r.new_ids])
+        out.append(f'<li class="pa-change" data-change="{e(r.change_id)}">'
+                   f'<b class="pa-kind">{e(m.label)}</b> {severity_badge(m.severity)} '
+                   f'<span class="pa-summary">{e(m.summary)}</span> '
+                   f"<code>{e(r.change_id)}</code> {ids}"
+                   f'<div class="pa-reason">{e(m.reason)}</div></li>')
+    if group is not None:
+        out.append("</ul>")
+    return f'<div class="pa-digest">{"".join(out)}</div>'
