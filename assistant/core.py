@@ -73,7 +73,18 @@ class RecordView:
     prevalence: str = ""
     similar: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
-    monitor: Any = None  # assistant.monitor.RecordMonitor: activity, stability, regulations, ...
+    store: Any = field(default=None, repr=False, compare=False)
+    _monitor: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def monitor(self) -> Any:
+        """assistant.monitor.RecordMonitor (activity, stability, regulations, citation), made
+        on first use: citation cards look records up without needing it."""
+        if self._monitor is None and self.store is not None:
+            from assistant.monitor import record_monitor
+
+            self._monitor = record_monitor(self.store, self.clause)
+        return self._monitor
 
 
 class Assistant:
@@ -440,9 +451,7 @@ class Assistant:
         view = RecordView(clause, notes)
         self._add_labels(view)
         self._add_history(view)
-        from assistant.monitor import record_monitor
-
-        view.monitor = record_monitor(self.store, clause)
+        view.store = self.store
         return view
 
     def _add_labels(self, view: RecordView) -> None:

@@ -107,3 +107,10 @@ def test_monitor_html_escapes_what_it_shows():
         items, basis, formatting_only = [], "changes <b>", 0
     assert digest_html(D()) == ('<div class="pa-digest"><p class="pa-digest-head">0 changes '
                                 "&lt;b&gt;.</p></div>")
+
+
+def test_record_lookups_make_the_monitoring_part_only_when_read(web):
+    view = web.a.record(T.rid(T.CONDUCT))  # what each citation card does
+    assert view._monitor is None
+    assert [e.regulation.id for e in view.monitor.regulations] == ["gdpr", "ccpa", "cfaa"]
+    assert view._monitor is view.monitor
