@@ -58,8 +58,9 @@ def regulation_answer(assistant: Any, reg: Regulation, filters: Filters) -> Answ
                 continue
             total += 1
             for e in engaged(row["text"], as_slugs(categories(row["record_id"]))):
-                if e.regulation.id == reg.id:
-                    rank = 0 if "the clause names it" in e.triggers else 1
+                if e.regulation.id == reg.id:  # naming it, then a category, then wording
+                    rank = (0 if "the clause names it" in e.triggers else
+                            1 if any(t.startswith("category") for t in e.triggers) else 2)
                     found.append((rank, row["record_id"], e))
     found.sort(key=lambda f: f[0])
     hits: list[Hit] = []

@@ -552,8 +552,9 @@ def _shift_signals(ops: list[_Op]) -> list[Signal]:
         elif (BROAD.search(op.old) and NARROW_Q.search(op.new)) or \
                 (NARROW_Q.search(op.old) and BROAD.search(op.new)):
             out.append(Signal("quantifier", op.old, op.new))
-        elif len(NEGATION.findall(op.old)) != len(NEGATION.findall(op.new)):
-            out.append(Signal("negation", op.old, op.new))
+        elif len(NEGATION.findall(op.old)) != len(NEGATION.findall(op.new)) and \
+                max(len(op.old.split()), len(op.new.split())) <= 6:
+            out.append(Signal("negation", op.old, op.new))  # "do not" -> "may": short swaps only
     return out
 
 
