@@ -188,10 +188,11 @@ NUMBERS: list[tuple[str, re.Pattern[str]]] = [
                             r"(day|week|month|year|hour|minute)s?\b(?![\s-]+(?:old|of age))",
                             _I)),
 ]
-_DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|"
-                   r"November|December)\s+\d{1,2},?\s+\d{4}\b|\b\d{1,2}\s+(?:January|February|"
-                   r"March|April|May|June|July|August|September|October|November|December)\s+"
-                   r"\d{4}\b|\b(?:19|20)\d\d\b", _I)
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+          r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+# dates of the document ("Jan 06, 2026", "12 June 2026", "January 9,"), never terms
+_DATE = re.compile(r"\b" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?\b,?(?:\s+\d{4}\b)?|\b\d{1,2}\s+"
+                   + _MONTH + r"(?:\s+\d{4}\b)?|\b(?:19|20)\d\d\b", _I)
 _DOC_WORDS = re.compile(r"\b(?:effective|updated|last|revised|revision|date|as of)\b", _I)
 _CONTENT = re.compile(r"[a-z][a-z'’-]{2,}", _I)
 _STOP = frozenset("""the and for with that this these those from your you our are was were

@@ -1,6 +1,6 @@
 """Measure the change-kind rules (corpus/meaning.py) on the hand-labelled suite.
 
-    python -m evals.change_kinds --data-dir DATA [--suite evals/suites/change_kinds.jsonl]
+    python -m evals.change_kinds --data-dir DATA [--suite evals/suites/change_kinds/labelled.jsonl]
         [--json] [--show-misses]
 
 Each suite line names a change record of the real tracked history (its ID, and the record IDs
@@ -25,7 +25,8 @@ from corpus.errors import NotFound
 from corpus.meaning import KINDS
 from corpus.store import Store
 
-SUITE = Path(__file__).parent / "suites" / "change_kinds.jsonl"
+SUITE = Path(__file__).parent / "suites" / "change_kinds" / "labelled.jsonl"
+HELDOUT = SUITE.with_name("heldout.jsonl")
 
 
 def load_suite(path: Path = SUITE) -> list[dict[str, Any]]:
@@ -113,7 +114,8 @@ def report_text(result: dict[str, Any], show_misses: bool = False) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", required=True, help="data dir holding store.sqlite")
-    p.add_argument("--suite", type=Path, default=SUITE)
+    p.add_argument("--suite", type=Path, default=SUITE,
+                   help="a suite file, or 'heldout' for the 40 held-out cases")
     p.add_argument("--json", action="store_true")
     p.add_argument("--show-misses", action="store_true")
     args = p.parse_args(argv)
@@ -125,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     store.path = path
     store.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     store.conn.row_factory = sqlite3.Row
-    result = evaluate(store, load_suite(args.suite))
+    suite = HELDOUT if str(args.suite) == "heldout" else args.suite
+    result = evaluate(store, load_suite(suite))
     if args.json:
         print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=2))
     else:

@@ -8,7 +8,7 @@ import json
 from corpus import changes as ch
 from corpus.ingest import ingest
 from corpus.store import Store
-from evals.change_kinds import SUITE, evaluate, load_suite, main, report_text
+from evals.change_kinds import HELDOUT, SUITE, evaluate, load_suite, main, report_text
 from tests import trial_fixture as T
 from tests.history_fixture import FIXTURE_HISTORY
 
@@ -47,10 +47,12 @@ def test_eval_counts_per_kind(tmp_path, capsys):
     assert capsys.readouterr().out.startswith("Change kinds: 2/3 correct")
 
 
-def test_committed_suite_is_hand_labelled_real_history():
-    cases = load_suite(SUITE)
-    assert len(cases) >= 60
-    assert len({c["id"] for c in cases}) == len(cases)
-    for c in cases:
+def test_committed_suites_are_hand_labelled_real_history():
+    cases, heldout = load_suite(SUITE), load_suite(HELDOUT)
+    assert (len(cases), len(heldout)) == (102, 40)
+    ids = [c["id"] for c in cases + heldout]
+    assert len(set(ids)) == len(ids)  # the held-out cases are new ones
+    for c in cases + heldout:
         assert c["change"] in ("modified", "added", "removed")
         assert c["note"] and (c["old_ids"] or c["new_ids"])
+    assert {c["sample"] for c in heldout} == {"heldout"}
