@@ -633,8 +633,11 @@ def explain(change_kind: str, old_text: str, new_text: str, words: Iterable[Any]
     direction = direction_of(r.kind, number, bool(BENEFIT.search(context)), right_clause)
     cats = list(dict.fromkeys([*category_before, *category_after]))
     level, reason = severity_of(r.kind, direction, cats)
-    return Meaning(r.kind, direction, level, reason, _summary(r, where), list(category_before),
-                   list(category_after), r.number, r.signals)
+    summary = _summary(r, where)
+    before, after = list(category_before), list(category_after)
+    if before and after and set(before) != set(after):
+        summary += f"; category {', '.join(before)} → {', '.join(after)}"
+    return Meaning(r.kind, direction, level, reason, summary, before, after, r.number, r.signals)
 
 
 def _summary(r: _Reading, where: str) -> str:

@@ -73,7 +73,10 @@ class DigestItem:
                 "from_date": r.from_date, "to_date": r.to_date, "change": r.kind,
                 "kind": self.meaning.kind, "label": self.meaning.label,
                 "severity": self.meaning.severity, "reason": self.meaning.reason,
-                "summary": self.meaning.summary, "old_ids": r.old_ids, "new_ids": r.new_ids,
+                "summary": self.meaning.summary,
+                "category_before": self.meaning.category_before,
+                "category_after": self.meaning.category_after,
+                "old_ids": r.old_ids, "new_ids": r.new_ids,
                 "section": r.new_section or r.old_section, "watches": self.watches}
 
 

@@ -108,6 +108,9 @@ def test_severity_is_high_for_an_adverse_change_in_a_sensitive_category():
                         "labelled ai-training")
     unsure = explain("modified", old, new, word_diff(old, new), ["ai-training?"], [])
     assert unsure.severity == "Medium"  # a label the classifier was unsure of does not raise it
+    moved = explain("modified", old, new, word_diff(old, new), ["ai-training"], ["data-use"])
+    assert (moved.category_before, moved.category_after) == (["ai-training"], ["data-use"])
+    assert moved.summary.endswith("; category ai-training → data-use")
 
 
 def test_every_kind_is_documented():
