@@ -271,3 +271,11 @@ def test_record_cite(capsys, data_dir, store):
     assert set(got) >= {"activity", "stability", "prevalence", "regulations", "citation",
                         "notice", "history", "recent", "change_severity", "agencies"}
     assert [r["id"] for r in got["regulations"]] == ["gdpr", "ccpa", "cfaa"]
+
+
+def test_record_today_moves_the_activity_windows(capsys, data_dir):
+    code, out = run(capsys, data_dir, "record", T.rid(T.TRIAL_NEW), "--today", "2026-08-01")
+    assert code == 0
+    assert ("  Coursera recorded 0 documented changes to its Terms of Service in the last 30 days "
+            "(to 2026-08-01) and 2 in the last 90 days; tracked since 2026-03-13 (2 versions).") \
+        in out.splitlines()
