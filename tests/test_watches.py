@@ -133,6 +133,11 @@ def test_watch_errors(capsys, tmp_path):
     assert (code, err) == (3, "error: no watch 7; `policy-assistant watch list` shows them\n")
     code, out, _ = cli(capsys, data, "watch", "list")
     assert out == "No watches. Add one with `policy-assistant watch add PLATFORM`.\n"
+    code, out, _ = cli(capsys, data, "watch", "add", "coursera", "--json")
+    assert [(w["watch_id"], w["platform"], w["doc_type"]) for w in json.loads(out)] == [
+        (1, "Coursera", "")]
+    code, out, _ = cli(capsys, data, "watch", "list", "--json")
+    assert [w["watch_id"] for w in json.loads(out)] == [1]
 
 
 def test_watches_schema_version_is_checked(capsys, tmp_path):

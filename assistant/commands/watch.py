@@ -16,10 +16,11 @@ def add_parser(sub: Any) -> None:
                      help="only this document type, e.g. 'Terms of Service'")
     add.add_argument("--category", metavar="C", default="",
                      help="only changes of clauses labelled with this category (slug or name)")
-    w.add_parser("list", help="list the watches")
+    ls = w.add_parser("list", help="list the watches")
     rm = w.add_parser("remove", help="stop a watch")
     rm.add_argument("watch_id", type=int)
-    p.add_argument("--json", action="store_true", help="print JSON")
+    for sub_parser in (add, ls, rm):
+        sub_parser.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
 
