@@ -5,7 +5,9 @@ consecutive dated versions of a document. IDs are ``chg-<document-id>-<8 chars>`
 the version pair, the kind and the record IDs on both sides, so recomputing gives the same IDs.
 ``change_pairs`` remembers which version pairs were computed and with which algorithm version;
 ``compute_changes`` (called at the end of every ingest) only diffs pairs that are new, and drops
-pairs that stopped being consecutive (a version stored between them later).
+pairs that stopped being consecutive (a version stored between them later). Each record carries
+its meaning (``corpus.meaning``: kind, severity, summary), and ``change_log`` numbers records by
+the run that first stored them, which is what the digest of watched changes reads.
 
 The read side is what the app and the question router call: ``changes_for`` (a platform's
 change records), ``history_of`` (a record's versions and changes), ``diff_versions`` (any two
