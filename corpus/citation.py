@@ -43,7 +43,8 @@ class CitationBlock:
     def bibtex(self) -> str:
         title = f"{self.entity}, {self.document}" + (f", “{self.section}”" if self.section
                                                       else "")
-        year = self.captured[:4] if re.match(r"\d{4}", self.captured) else ""
+        found = re.search(r"\b(?:19|20)\d\d\b", self.captured)
+        year = found.group(0) if found else ""
         fields = [("title", _bib(title)), ("author", "{" + _bib(self.entity) + "}"),
                   ("howpublished", "\\url{" + self.url + "}" if self.url else "")]
         if year:

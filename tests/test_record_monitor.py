@@ -133,6 +133,7 @@ def test_citation_of_a_saved_record_page_uses_its_own_capture(store):
         "2026-06-08")
     assert c.sha256 == "5d41402abc4b2a76b9719d911017c592ae2f8a1d1e6a3c7b2f0e9d8c7b6a5f40"
     assert c.sha256_of == "source document, as stated on the record page"
+    assert "  year         = {2026},\n" in c.bibtex()  # from "May 3, 2026 10:15 UTC"
 
 
 def test_regulations_from_attributes_categories_and_names():
