@@ -58,7 +58,9 @@ class Engagement:
 
     @property
     def provisions(self) -> str:
-        return "; ".join(dict.fromkeys(r.provisions for r in self.rules if r.provisions))
+        """The provisions of every entry, each named once ("Art. 5, Art. 6, Art. 13")."""
+        parts = [p.strip() for r in self.rules for p in r.provisions.split(",") if p.strip()]
+        return ", ".join(dict.fromkeys(parts))
 
     def to_dict(self) -> dict[str, Any]:
         r = self.regulation

@@ -145,7 +145,7 @@ def test_regulations_from_attributes_categories_and_names():
     assert cfaa.regulation.jurisdiction == "United States, Federal"
     trial = engaged(T.TRIAL_NEW, ["payments-refunds"])
     assert [(e.regulation.id, e.provisions) for e in trial] == [
-        ("crd", "Art. 6(1)(o); Art. 6(1), Art. 9, Art. 16(m)"),
+        ("crd", "Art. 6(1)(o), Art. 6(1), Art. 9, Art. 16(m)"),
         ("ftc-act", "15 U.S.C. § 45(a)"), ("rosca", "15 U.S.C. § 8403")]
     assert trial[0].triggers == ["attribute auto-renewal (“free trial”)",
                                  "category payments-refunds"]
