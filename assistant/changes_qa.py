@@ -306,6 +306,9 @@ def _platform_block(assistant: Assistant, pid: str, question: str, dates: DateRa
             current_pair = (r.doc_type, r.from_date, r.to_date)
             lines.append(f"\n{r.doc_type}, {r.from_date} → {r.to_date}:")
         lines.append(f"• {r.summary}  [{r.change_id}]")
+        if r.meaning:  # what the change means: corpus/meaning.py
+            lines.append(f"    means: {r.meaning['label']} ({r.meaning['severity']}) — "
+                         f"{r.meaning['summary']}")
         if r.old_ids:
             c = cited.cite(store, r.old_ids[0], _changed_words(r, "old"))
             lines.append(f"    was [{c.n}] “{c.quote}” {c.record_id}")

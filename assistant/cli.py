@@ -24,8 +24,8 @@ from corpus.errors import INTERNAL_ERROR, BadInput, PolicyAssistantError
 
 # each module defines add_parser(subparsers) and sets func=run(args, ctx) -> int
 COMMANDS = ["ingest", "ask", "chat", "compare", "record", "changes", "diff", "history",
-            "train_data", "train_qa", "train_labels", "label_corpus", "label", "prevalence",
-            "serve", "eval"]
+            "watch", "digest", "train_data", "train_qa", "train_labels", "label_corpus", "label",
+            "prevalence", "serve", "eval"]
 OPTIONAL_COMMANDS: list[str] = []
 
 

@@ -88,6 +88,18 @@ class RecordView:
     prevalence: str = ""
     similar: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    store: Any = field(default=None, repr=False, compare=False)
+    _monitor: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def monitor(self) -> Any:
+        """assistant.monitor.RecordMonitor (activity, stability, regulations, citation), made
+        on first use: citation cards look records up without needing it."""
+        if self._monitor is None and self.store is not None:
+            from assistant.monitor import record_monitor
+
+            self._monitor = record_monitor(self.store, self.clause)
+        return self._monitor
 
 
 class Assistant:
@@ -347,9 +359,12 @@ class Assistant:
                 history.timings.setdefault("total_ms", (time.perf_counter() - t0) * 1000)
                 return history
         from assistant.label_answers import label_route
+        from assistant.regulation_answers import regulation_route
 
         self._load()
-        routed = label_route(self, q, filters)  # clause labels: prevalence or severity list
+        # "Which of Coursera's clauses touch GDPR?": the reviewed regulation map; then the
+        # clause labels: prevalence or severity list
+        routed = regulation_route(self, q, filters) or label_route(self, q, filters)
         if isinstance(routed, Answer):
             routed.timings = {"total_ms": (time.perf_counter() - t0) * 1000}
             routed.focus = self.describe_search(filters)
@@ -523,6 +538,7 @@ class Assistant:
         view = RecordView(clause, notes)
         self._add_labels(view)
         self._add_history(view)
+        view.store = self.store
         return view
 
     def _add_labels(self, view: RecordView) -> None:

@@ -1,4 +1,4 @@
-"""The Gradio web app: Chat, Compare and Record tabs over the Python API.
+"""The Gradio web app: Chat, Compare, Changes, Watches and Record tabs over the Python API.
 
 The only module that imports gradio. All markup comes from ``assistant.ui_html``, which escapes
 every piece of data; chat bubbles render as HTML without Markdown, so policy text shows as text.
@@ -62,6 +62,14 @@ table.pa-table td, table.pa-table th, table.pa-fields td, table.pa-fields th {
   text-align: left;}
 tr.pa-silent td {color: var(--body-text-color-subdued);}
 .pa-error {color: var(--error-text-color, #b91c1c); padding: 6px 0;}
+.pa-sev {border-radius: 4px; padding: 0 5px; font-size: 0.85em; font-weight: 600;}
+.pa-sev-high {background: #fecaca; color: #7f1d1d;} .pa-sev-medium {background: #fde68a;
+  color: #78350f;} .pa-sev-low {background: #e5e7eb; color: #111827;}
+table.pa-figures td {text-align: center; padding: 4px 12px;}
+.pa-fig {font-size: 1.4em; font-weight: 700;}
+.pa-reason, .pa-reg-title, .pa-reg-why {font-size: 0.85em; color: var(--body-text-color-subdued);}
+.pa-notice {font-size: 0.9em; font-style: italic;}
+pre.pa-cite-plain, pre.pa-cite-bibtex {white-space: pre-wrap; font-size: 0.85em;}
 """
 
 UNEXPECTED = "Something went wrong; the error has been logged."  # a bug, not the user's input
@@ -259,6 +267,63 @@ class WebUI:
             records = [r for r in records if r.kind != "formatting"]
         return H.changes_list(records, self.names.get(platform, platform))
 
+    # ---- watches and the digest -------------------------------------------------------------
+
+    def watches_view(self) -> str:
+        from assistant.ui_monitor import watches_html
+        from corpus.watches import list_watches
+
+        try:
+            with self.lock:
+                return watches_html(list_watches(self.a.store))
+        except PolicyAssistantError as exc:
+            return H.error_box(str(exc))
+
+    def watch_add(self, platform: str, doc_type: str, category: str) -> tuple[str, str]:
+        from corpus.watches import add_watch
+
+        if not platform:
+            return self.watches_view(), H.error_box("Pick a platform to watch.")
+        try:
+            with self.lock:
+                w = add_watch(self.a.store, platform, doc_type or "", category or "")
+        except PolicyAssistantError as exc:
+            return self.watches_view(), H.error_box(str(exc))
+        return self.watches_view(), (f'<p class="pa-ok">Watching {H.e(w.describe())} '
+                                     f"(watch {w.watch_id}).</p>")
+
+    def watch_remove(self, watch_id: float | None) -> tuple[str, str]:
+        from corpus.watches import remove_watch
+
+        if watch_id is None:
+            return self.watches_view(), H.error_box("Give the number of the watch to remove.")
+        try:
+            with self.lock:
+                w = remove_watch(self.a.store, int(watch_id))
+        except PolicyAssistantError as exc:
+            return self.watches_view(), H.error_box(str(exc))
+        return self.watches_view(), (f'<p class="pa-ok">Stopped watch {w.watch_id}: '
+                                     f"{H.e(w.describe())}.</p>")
+
+    def show_digest(self, since: str) -> str:
+        """The watched changes, from a date or since the last `digest` (the app only reads:
+        it never moves the command line's mark)."""
+        import argparse
+
+        from assistant.commands.changes import iso_date
+        from assistant.ui_monitor import digest_html
+        from corpus.watches import digest
+
+        since = (since or "").strip()
+        try:
+            day = iso_date(since) if since else None
+            with self.lock:
+                return digest_html(digest(self.a.store, since=day))
+        except argparse.ArgumentTypeError as exc:
+            return H.error_box(str(exc))
+        except PolicyAssistantError as exc:
+            return H.error_box(str(exc))
+
     # ---- layout ----------------------------------------------------------------------------
 
     def build(self) -> gr.Blocks:
@@ -267,8 +332,9 @@ class WebUI:
             from corpus.taxonomy import load_taxonomy
 
             categories = [c.name for c in load_taxonomy()]
+            category_slugs = [(c.name, c.slug) for c in load_taxonomy()]
         except Exception:  # the taxonomy is optional for the UI
-            categories = []
+            categories, category_slugs = [], []
         counts = self.a.store.counts()
         with gr.Blocks(title="Policy assistant", analytics_enabled=False) as demo:
             gr.HTML(f"<h2>Policy assistant</h2><p>Cited answers from "
@@ -331,6 +397,30 @@ class WebUI:
                         ch_go = gr.Button("Show changes", variant="primary",
                                           elem_id="pa-chg-go")
                     ch_list = gr.HTML("", elem_id="pa-changes", js_on_load=RECORD_CLICK_JS)
+                with gr.Tab("Watches", id="watches") as watches_tab:
+                    with gr.Row():
+                        w_plat = gr.Dropdown(plat_choices, value=None, label="Platform",
+                                             elem_id="pa-watch-platform")
+                        w_doc = gr.Dropdown(self.doc_types, value=None,
+                                            label="Document type (empty: all)",
+                                            elem_id="pa-watch-doctype")
+                        w_cat = gr.Dropdown(category_slugs, value=None,
+                                            label="Category (empty: all; needs clause labels)",
+                                            elem_id="pa-watch-category")
+                        w_add = gr.Button("Add watch", variant="primary", elem_id="pa-watch-add")
+                    w_msg = gr.HTML("", elem_id="pa-watch-msg", js_on_load=None)
+                    w_list = gr.HTML(self.watches_view(), elem_id="pa-watches", js_on_load=None)
+                    with gr.Row():
+                        w_id = gr.Number(label="Watch to remove", precision=0,
+                                         elem_id="pa-watch-id")
+                        w_rm = gr.Button("Remove watch", elem_id="pa-watch-remove")
+                    with gr.Row():
+                        d_since = gr.Textbox(label="Digest from (YYYY-MM-DD; empty: what "
+                                             "arrived since the last `digest`)",
+                                             elem_id="pa-digest-since", scale=4)
+                        d_go = gr.Button("Show digest", variant="primary", scale=1,
+                                         elem_id="pa-digest-go")
+                    d_out = gr.HTML("", elem_id="pa-digest", js_on_load=RECORD_CLICK_JS)
                 with gr.Tab("Record", id="record"):
                     with gr.Row():
                         r_id = gr.Textbox(label="Record ID", scale=4, elem_id="pa-rec-id")
@@ -351,7 +441,12 @@ class WebUI:
                        api_name=False)  # type: ignore[arg-type]
             nav = [tabs, r_id, r_page]
             ch_go.click(self.run_changes, [ch_plat, ch_wording], ch_list, api_name="changes")
-            for html in (sources, c_table, r_page, ch_list):
+            watches_tab.select(self.watches_view, None, w_list, api_name=False)  # type: ignore[arg-type]
+            w_add.click(self.watch_add, [w_plat, w_doc, w_cat], [w_list, w_msg],
+                        api_name="watch_add")
+            w_rm.click(self.watch_remove, w_id, [w_list, w_msg], api_name="watch_remove")
+            d_go.click(self.show_digest, d_since, d_out, api_name="digest")
+            for html in (sources, c_table, r_page, ch_list, d_out):
                 html.click(self.click_record, None, nav, api_name=False)  # type: ignore[arg-type]
             r_go.click(self.open_record, r_id, [r_id, r_page], api_name="record")
             r_id.submit(self.open_record, r_id, [r_id, r_page], api_name=False)  # type: ignore[arg-type]

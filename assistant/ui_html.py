@@ -2,7 +2,8 @@
 
 Policy text is data: every value that comes from the corpus, a record ID or the user goes
 through ``html.escape`` before it meets markup, and the only links are a record's own recorded
-source URL, and only when it is http(s). Record IDs are carried in ``data-record`` attributes;
+source URL, and only when it is http(s), and the official texts the reviewed regulation map
+cites (``assistant.ui_monitor``). Record IDs are carried in ``data-record`` attributes;
 the UI's click handler reads them, so no markup needs a ``javascript:`` URL or inline handler.
 """
 
@@ -212,8 +213,13 @@ def record_page(view: Any) -> str:
     similar = getattr(view, "similar", None)
     if similar:
         parts.append(_similar(similar))
+    monitor = getattr(view, "monitor", None)
     history = getattr(view, "history", None) or getattr(view, "changes", None)
-    if history:
+    if monitor is not None:  # activity, stability (with the change history), regulations, ...
+        from assistant.ui_monitor import monitor_html
+
+        parts.append(monitor_html(monitor))
+    elif history:
         parts.append(_history(history))
     parts.append("</div>")
     return "".join(parts)
@@ -274,8 +280,13 @@ def changes_list(records: Sequence[Any], platform: str) -> str:
             out.append(f"<h5>{e(r.doc_type)}, {e(r.from_date)} → {e(r.to_date)}</h5><ul>")
             group = key
         ids = " ".join(record_button(i) for i in [*r.old_ids, *r.new_ids])
+        m = getattr(r, "meaning", None) or {}
+        means = (f' · <span class="pa-kind">{e(m.get("label", ""))}</span> '
+                 f'<span class="pa-sev pa-sev-{e(m.get("severity", "").lower())}">'
+                 f'{e(m.get("severity", ""))}</span><div class="pa-summary">'
+                 f'{e(m.get("summary", ""))}</div>' if m else "")
         out.append(f'<li><b>{e(r.kind)}</b> <code>{e(r.change_id)}</code> {e(r.summary)} '
-                   f"{ids}</li>")
+                   f"{ids}{means}</li>")
     out.append("</ul>")
     return "".join(out)
 

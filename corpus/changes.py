@@ -5,7 +5,9 @@ consecutive dated versions of a document. IDs are ``chg-<document-id>-<8 chars>`
 the version pair, the kind and the record IDs on both sides, so recomputing gives the same IDs.
 ``change_pairs`` remembers which version pairs were computed and with which algorithm version;
 ``compute_changes`` (called at the end of every ingest) only diffs pairs that are new, and drops
-pairs that stopped being consecutive (a version stored between them later).
+pairs that stopped being consecutive (a version stored between them later). Each record carries
+its meaning (``corpus.meaning``: kind, severity, summary), and ``change_log`` numbers records by
+the run that first stored them, which is what the digest of watched changes reads.
 
 The read side is what the app and the question router call: ``changes_for`` (a platform's
 change records), ``history_of`` (a record's versions and changes), ``diff_versions`` (any two
@@ -25,11 +27,13 @@ from typing import Any
 from corpus import faults, ids
 from corpus.diff import Change, Clause, WordOp, diff_clauses, render_word_diff
 from corpus.errors import BadInput, NotFound, StoreUnavailable
+from corpus.meaning import Meaning, explain
 from corpus.segment import display_text
 from corpus.store import Store
 from corpus.text import clean_markdown
 
-ALGORITHM = "diff-3"  # bump when the diff or the summaries change: stored pairs are recomputed
+ALGORITHM = "diff-4"  # bump when the diff, the summaries or the meanings change: stored pairs
+# are recomputed
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes(
@@ -47,6 +51,8 @@ CREATE TABLE IF NOT EXISTS change_refs(
 CREATE TABLE IF NOT EXISTS change_pairs(
     from_version TEXT NOT NULL, to_version TEXT NOT NULL, document_id TEXT NOT NULL,
     algorithm TEXT NOT NULL, changes INTEGER NOT NULL, PRIMARY KEY(from_version, to_version));
+CREATE TABLE IF NOT EXISTS change_log(
+    change_id TEXT PRIMARY KEY, batch INTEGER NOT NULL, logged TEXT NOT NULL);
 """
 
 Categories = Callable[[str], list[str]]
@@ -86,6 +92,7 @@ class ChangeRecord:
     summary: str
     words: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""
+    meaning: dict[str, Any] = field(default_factory=dict)  # corpus.meaning.Meaning.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -285,21 +292,35 @@ def describe_edit(ops: list[WordOp], limit: int = 3) -> str:
     return "; ".join(parts) or "wording changed"
 
 
+def _side_categories(categories: Categories | None, record_ids: list[str]) -> list[str]:
+    cats: list[str] = []
+    if categories:
+        for rid in record_ids:
+            cats += [c for c in categories(rid) if c not in cats]
+    return cats
+
+
+def _meaning(doc: Version, ch: Change, before: list[str], after: list[str]) -> Meaning:
+    clause = (ch.new or ch.old)[0]
+    return explain(ch.kind, " ".join(c.text for c in ch.old), " ".join(c.text for c in ch.new),
+                   ch.words, before, after, doc.platform, clause_label(clause))
+
+
 def _records(doc: Version, a: Version, b: Version, changes: list[Change],
              categories: Categories | None) -> list[ChangeRecord]:
     out = []
     for pos, ch in enumerate(changes):
-        cats: list[str] = []
-        if categories:
-            for rid in ch.new_ids + ch.old_ids:
-                cats += [c for c in categories(rid) if c not in cats]
+        before = _side_categories(categories, ch.old_ids)
+        after = _side_categories(categories, ch.new_ids)
+        cats = list(dict.fromkeys(after + before))
         out.append(ChangeRecord(
             change_id(doc.document_id, a.version_id, b.version_id, ch), doc.document_id,
             doc.platform, ids.platform_slug(doc.platform), doc.doc_type, a.version_id,
             b.version_id, a.version_date, b.version_date, pos, ch.kind, ch.moved, ch.old_ids,
             ch.new_ids, ch.old[0].section if ch.old else "",
             ch.new[0].section if ch.new else "", ch.similarity, summarise(ch, cats[:3]),
-            [asdict(w) for w in ch.words], ch.reason))
+            [asdict(w) for w in ch.words], ch.reason,
+            _meaning(doc, ch, before, after).to_dict()))
     return out
 
 
@@ -361,7 +382,36 @@ def _compute(store: Store, categories: Categories | None,
         for f, t in stale:
             _delete_pair(store, f, t)
     stats.pairs_dropped = len(stale)
+    log_arrivals(store)
     return stats
+
+
+def log_arrivals(store: Store) -> int:
+    """Give change records seen for the first time the next batch number (the digest of
+    watched changes lists what arrived after a watch was made); returns that batch, 0 if none
+    arrived. Recomputed records keep their IDs, so they are not logged twice."""
+    import datetime as dt
+
+    with store.conn:
+        new = [r[0] for r in store.conn.execute(
+            "SELECT change_id FROM changes WHERE change_id NOT IN (SELECT change_id FROM "
+            "change_log) ORDER BY change_id")]
+        if not new:
+            return 0
+        batch = latest_batch(store) + 1
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        store.conn.executemany("INSERT INTO change_log VALUES(?, ?, ?)",
+                               [(c, batch, now) for c in new])
+    return batch
+
+
+def latest_batch(store: Store) -> int:
+    """The batch number of the newest change records (0 before any)."""
+    if store.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
+                          "name='change_log'").fetchone() is None:
+        return 0
+    row = store.conn.execute("SELECT MAX(batch) FROM change_log").fetchone()
+    return int(row[0] or 0)
 
 
 def _delete_pair(store: Store, from_version: str, to_version: str) -> None:
@@ -392,7 +442,8 @@ def _write_pair(store: Store, a: Version, b: Version, records: list[ChangeRecord
     with store.conn:
         _delete_pair(store, a.version_id, b.version_id)
         for r in records:
-            detail = json.dumps({"words": r.words, "reason": r.reason}, ensure_ascii=False)
+            detail = json.dumps({"words": r.words, "reason": r.reason, "meaning": r.meaning},
+                                ensure_ascii=False)
             store.conn.execute(
                 "INSERT OR REPLACE INTO changes VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                 "?, ?, ?, ?, ?)",
@@ -419,7 +470,7 @@ def _row(r: sqlite3.Row) -> ChangeRecord:
         r["from_version"], r["to_version"], r["from_date"], r["to_date"], r["position"],
         r["kind"], bool(r["moved"]), json.loads(r["old_ids"]), json.loads(r["new_ids"]),
         r["old_section"], r["new_section"], r["similarity"], r["summary"],
-        detail.get("words", []), detail.get("reason", ""))
+        detail.get("words", []), detail.get("reason", ""), detail.get("meaning", {}))
 
 
 def _has_table(store: Store) -> bool:
@@ -522,3 +573,23 @@ def word_diff_text(record: ChangeRecord) -> str:
     """The stored word diff rendered as ``[-old-] {+new+}``."""
     return render_word_diff([WordOp(w["tag"], w["old"], w["new"], tuple(w["old_span"]),
                                     tuple(w["new_span"])) for w in record.words])
+
+
+def meaning_of(store: Store, record: ChangeRecord,
+               categories: Categories | None = None) -> Meaning:
+    """The record's meaning: as stored, or worked out now from its versions (records written
+    by an older algorithm into a store this process cannot write)."""
+    if record.meaning:
+        return Meaning.from_dict(record.meaning)
+    doc = version(store, record.to_version)
+    old = {c.record_id: c for c in version_clauses(store, record.from_version)}
+    new = {c.record_id: c for c in version_clauses(store, record.to_version)}
+    olds = tuple(old[i] for i in record.old_ids if i in old)
+    news = tuple(new[i] for i in record.new_ids if i in new)
+    words = [WordOp(w["tag"], w["old"], w["new"], tuple(w["old_span"]), tuple(w["new_span"]))
+             for w in record.words]
+    ch = Change(record.kind, olds, news, None, None, record.similarity, record.moved,
+                record.reason, words)
+    cats = categories or stored_categories(store)
+    return _meaning(doc, ch, _side_categories(cats, record.old_ids),
+                    _side_categories(cats, record.new_ids))

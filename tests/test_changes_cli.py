@@ -46,6 +46,8 @@ def test_changes_lists_records_grouped_by_version_pair(capsys, data_dir):
     assert pair2.endswith("2 change(s), 0 formatting-only")
     assert f"old {TRIAL_30}  new {TRIAL_7}" in out
     assert "Modified “4. Free Trial”: now says “7” (was “30”)" in out
+    assert (f"{'':>34}means: number changed · Medium — Changes a duration in “4. Free Trial”: "
+            "“free trial of 30 days” becomes “free trial of 7 days”") in lines
 
 
 def test_changes_json_and_filters(capsys, data_dir):

@@ -130,6 +130,8 @@ def test_a_topic_change_cites_old_and_new_clause(a):
     assert ans.meta["change_ids"] == [change_id(a, V3, "modified")]
     assert [c.record_id for c in ans.citations] == [TRIAL_30, TRIAL_7]
     assert "Modified “4. Free Trial”: now says “7” (was “30”)" in ans.text
+    assert ("    means: number changed (Medium) — Changes a duration in “4. Free Trial”: “free "
+            "trial of 30 days” becomes “free trial of 7 days”") in ans.text.splitlines()
     assert "about “free trial”" in ans.text
 
 

@@ -319,10 +319,149 @@ def test_login_when_credentials_are_given(browser, served):
         demo.close()
 
 
+# ---- monitoring: the record page's activity, stability, regulations, citation; Watches -----
+
+@pytest.fixture(scope="module")
+def monitor_url(tmp_path_factory) -> Iterator[str]:
+    """The app over the two-version trial document (tests/trial_fixture.py) and the saved
+    Learnify record page; one clause labelled by the test."""
+    from assistant.ui import build_app, launch
+    from corpus import labels as store_labels
+    from corpus.changes import compute_changes
+    from tests import trial_fixture as T
+
+    root = tmp_path_factory.mktemp("ui-monitor")
+    assistant = build_assistant(root / "data", sources=[
+        T.write(root / "ota"), Path(__file__).parent / "fixtures" / "pages" / "record_page.txt"])
+    store_labels.replace_labels(assistant.store, [
+        (T.rid(T.TRIAL_NEW), "payments-refunds", 0.9, "Low", "test label")], "{}")
+    compute_changes(assistant.store)
+    demo = build_app(assistant)
+    port = _free_port()
+    launch(demo, host="127.0.0.1", port=port, block=False, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        demo.close()
+
+
+def test_record_page_monitoring(browser, monitor_url):
+    from tests import trial_fixture as T
+
+    page = Page(browser, monitor_url + f"/?record={T.rid(T.TRIAL_NEW)}")
+    p = page.page
+    try:
+        p.wait_for_selector(f"#pa-record .pa-record[data-record-id='{T.rid(T.TRIAL_NEW)}']")
+        assert p.inner_text("#pa-record .pa-activity p").strip() == (
+            "Coursera recorded 2 documented changes to its Terms of Service in the last 30 days "
+            "(to 2026-05-27, the newest tracked version) and 2 in the last 90 days; tracked since "
+            "2026-03-13 (2 versions).")
+        assert p.locator("#pa-record .pa-activity li.pa-change").count() == 2
+        assert p.inner_text("#pa-record .pa-stability h4").strip() == (
+            "Clause stability: Mostly stable")
+        assert [c.inner_text().split("\n") for c in
+                p.locator("#pa-record table.pa-figures td").all()] == [
+            ["1", "Changes"], ["3", "Months monitored"], ["2026-03-13", "First seen"],
+            ["2026-05-27", "Last seen"]]
+        change = p.locator("#pa-record .pa-stability li.pa-change").first
+        assert change.locator(".pa-kind").inner_text() == "guarantee or right weakened"
+        assert change.locator(".pa-sev").inner_text() == "Medium"
+        assert change.locator(".pa-summary").inner_text().startswith(
+            "Removes the stated 7-day free trial: now “Certain subscriptions may come with")
+        assert p.inner_text("#pa-record .pa-prevalence li").startswith(
+            "Payments and refunds: found in 1 of 2 platforms (50%)")
+        regs = [r.get_attribute("data-regulation") for r in
+                p.locator("#pa-record li.pa-reg").all()]
+        assert regs == ["crd", "ftc-act", "rosca"]
+        assert "United States, Federal" in p.inner_text("#pa-record li.pa-reg[data-regulation="
+                                                        "'rosca']")
+        assert "It is not a legal determination" in p.inner_text("#pa-record .pa-notice")
+        cite = p.inner_text("#pa-record pre.pa-cite-plain")
+        assert f"Record ID: {T.rid(T.TRIAL_NEW)}" in cite and "Captured: 2026-05-27" in cite
+        assert p.locator("#pa-record a.pa-src").count() == 0  # the fixture source is a file
+        assert p.locator("#pa-record a.pa-reg-src").count() == 4  # the laws' official texts
+        page.shot("fixture-monitor-record")
+        # the earlier wording opens from the change history
+        change.locator(f"button.pa-rec[data-record='{T.rid(T.TRIAL_OLD)}']").click()
+        p.wait_for_selector(f"#pa-record .pa-record[data-record-id='{T.rid(T.TRIAL_OLD)}']")
+        assert [u for u in page.outside if not u.startswith(monitor_url)] == []
+    finally:
+        page.close()
+
+
+def test_saved_record_page_monitoring(browser, monitor_url):
+    page = Page(browser, monitor_url + "/?record=CA-P-990001")
+    p = page.page
+    try:
+        p.wait_for_selector("#pa-record .pa-record[data-record-id='CA-P-990001']")
+        assert [r.get_attribute("data-regulation") for r in
+                p.locator("#pa-record li.pa-reg").all()] == ["dsa", "ftc-act"]
+        assert "Applicable agencies: European Commission (EU DSA)" in p.inner_text(
+            "#pa-record .pa-regulations")
+        cite = p.inner_text("#pa-record pre.pa-cite-plain")
+        assert "Captured: May 3, 2026 10:15 UTC" in cite
+        assert "Clause stability: Stable" in p.inner_text("#pa-record .pa-stability h4")
+    finally:
+        page.close()
+
+
+def test_watches_tab_and_digest(browser, monitor_url):
+    from tests import trial_fixture as T
+
+    page = Page(browser, monitor_url)
+    p = page.page
+    try:
+        p.get_by_role("tab", name="Watches").click()
+        p.click("#pa-watch-platform input")
+        p.get_by_role("option", name="Coursera", exact=True).click()
+        p.click("#pa-watch-doctype input")
+        p.get_by_role("option", name="Terms of Service", exact=True).click()
+        p.click("#pa-watch-add")
+        p.wait_for_selector("#pa-watches tr[data-watch]")
+        assert p.inner_text("#pa-watch-msg").strip() == (
+            "Watching Coursera — Terms of Service (watch 1).")
+        row = p.locator("#pa-watches tr[data-watch]").first.inner_text().split("\t")
+        assert row[:4] == ["1", "Coursera", "Terms of Service", "all categories"]
+        p.fill("#pa-digest-since textarea, #pa-digest-since input", "2026-05-01")
+        p.click("#pa-digest-go")
+        p.wait_for_selector("#pa-digest li.pa-change")
+        assert p.inner_text("#pa-digest .pa-digest-head").strip() == (
+            "2 changes whose newer version is dated 2026-05-01 or later.")
+        items = p.locator("#pa-digest li.pa-change").all()
+        assert [i.locator(".pa-kind").inner_text() for i in items] == [
+            "guarantee or right weakened"] * 2
+        assert [i.locator(".pa-sev").inner_text() for i in items] == ["Medium"] * 2
+        page.shot("fixture-watches")
+        items[0].locator(f"button.pa-rec[data-record='{T.rid(T.TRIAL_NEW)}']").click()
+        p.wait_for_selector(f"#pa-record .pa-record[data-record-id='{T.rid(T.TRIAL_NEW)}']")
+        assert p.locator("button[role=tab][aria-selected=true]").inner_text() == "Record"
+        p.get_by_role("tab", name="Watches").click()
+        p.fill("#pa-watch-id input", "1")
+        p.click("#pa-watch-remove")
+        p.wait_for_selector("#pa-watches .pa-empty")
+        assert page.outside == []
+    finally:
+        page.close()
+
+
+def test_regulation_question_in_the_chat(browser, monitor_url):
+    from tests import trial_fixture as T
+
+    page = Page(browser, monitor_url)
+    try:
+        page.ask("Which of Coursera's clauses touch GDPR?")
+        assert page.cited() == [T.rid(T.CONDUCT)]
+        assert "1 of 5 current clauses engage GDPR" in page.last_answer()
+        assert "not a legal determination" in page.last_answer()
+    finally:
+        page.close()
+
+
 def test_screenshots_are_kept():
     shots = sorted(p.name for p in SHOTS.glob("fixture-*.png"))
-    assert shots == ["fixture-chat.png", "fixture-compare.png", "fixture-record.png",
-                     "fixture-xss-chat.png", "fixture-xss-record.png"]
+    assert shots == ["fixture-chat.png", "fixture-compare.png", "fixture-monitor-record.png",
+                     "fixture-record.png", "fixture-watches.png", "fixture-xss-chat.png",
+                     "fixture-xss-record.png"]
 
 
 FULL_DATA = os.environ.get("POLICY_ASSISTANT_FULL_DATA", "")

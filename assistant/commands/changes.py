@@ -1,5 +1,5 @@
 """`policy-assistant changes PLATFORM`: the change records between a platform's tracked
-versions, newest pair last."""
+versions, newest pair last, each wording change with what it means (corpus/meaning.py)."""
 
 from __future__ import annotations
 
@@ -94,6 +94,9 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
                   f"{len(items)} change(s), {counted}")
             for r in items:
                 print(f"    {r.change_id}  {r.kind:<10} {r.summary}")
+                if r.meaning and r.wording:
+                    m = r.meaning
+                    print(f"{'':>34}means: {m['label']} · {m['severity']} — {m['summary']}")
                 ids = "  ".join(x for x in (
                     f"old {' '.join(r.old_ids)}" if r.old_ids else "",
                     f"new {' '.join(r.new_ids)}" if r.new_ids else "") if x)
