@@ -69,13 +69,16 @@ def convert(module: Any, example: dict[str, Any]) -> Any:
         return nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_SYM)
 
 
-def compile_cpu(model: Any, threads: int, dynamic_group: int) -> Any:
-    """One inference stream per thread, each on one core; activations quantised to int8 at
-    run time in groups of ``dynamic_group`` channels."""
+def compile_cpu(model: Any, threads: int, dynamic_group: int, streams: int | None = None
+                ) -> Any:
+    """``streams`` inference streams (default: one per thread, each on one core, for
+    throughput; 1: one request uses every thread, for latency); activations quantised to int8
+    at run time in groups of ``dynamic_group`` channels."""
     threads = max(1, threads)
+    streams = threads if streams is None else max(1, streams)
     return core().compile_model(model, "CPU", {
-        "PERFORMANCE_HINT": "THROUGHPUT" if threads > 1 else "LATENCY",
-        "NUM_STREAMS": threads, "INFERENCE_NUM_THREADS": threads,
+        "PERFORMANCE_HINT": "THROUGHPUT" if streams > 1 else "LATENCY",
+        "NUM_STREAMS": streams, "INFERENCE_NUM_THREADS": threads,
         "INFERENCE_PRECISION_HINT": "f32", "DYNAMIC_QUANTIZATION_GROUP_SIZE": dynamic_group,
     })
 

@@ -63,7 +63,8 @@ class QAModel:
         base = base_model_dir()
         self._encoder = PairEncoder(base / "tokenizer.json", max_len)
         self._model = ovm.load_or_convert(folder, lambda: _export(weights, base))
-        self._compiled = ovm.compile_cpu(self._model, threads, DYNAMIC_GROUP)
+        # one stream: a question's candidates are read as one request over all threads
+        self._compiled = ovm.compile_cpu(self._model, threads, DYNAMIC_GROUP, streams=1)
 
     def read(self, question: str, passages: list[str]) -> list[Reading]:
         """One reading per passage, in order. Passages go through in small batches of

@@ -65,6 +65,10 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
                               link_progress)
     if "emb" in bars:
         bars["emb"].close()
+    if ctx.settings.qa_enabled and a.store.counts()["clauses"]:
+        t = time.perf_counter()
+        if a.qa is not None:  # converted once into the cache, so the first question is quick
+            print(f"answering model ready ({a.qa.name}, {time.perf_counter() - t:.1f} s)")
     counts = a.store.counts()
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
