@@ -33,7 +33,6 @@ _WORD = re.compile(r"[a-z0-9]+")
 MAX_CITATIONS = 3
 CANDIDATE_HITS = 6
 SPAN_MIN = 0.0  # the reader's span must score above the null answer to be quoted
-REL_GAP = 3.0  # further clauses are cited when the reranker scores them this close to the first
 
 
 _SYNONYMS = {"ai": "artifici", "scraper": "scrape", "scrapers": "scrape", "bot": "robot",
@@ -110,6 +109,7 @@ class DefaultAnswerer:
             if not best:
                 continue
             cov, s, e = best[0]
+            s, e = trim_markup(hit.text, s, e)
             reading = readings.get(hit.record_id) if readings else None
             key = None
             if reading is not None and reading.span and reading.span_score > SPAN_MIN:
@@ -122,11 +122,16 @@ class DefaultAnswerer:
         t = self.thresholds
         if not hits or (top_dense < t.dense and top_cov < t.coverage):
             return self.not_addressed(searched, hits, top_dense, top_cov)
-        if readings is None:
-            picks.sort(key=lambda p: -p[0])
-            chosen = [p for p in picks if p[0] >= picks[0][0] - 0.35]
-        else:
-            chosen = self._by_reading(picks, readings)
+        # which clauses to cite: those whose best sentence covers the question nearly as well
+        # as the best one's (later hits need better sentences); with readings they are cited
+        # in rank order, the reranked first clause leading, each quoted where the reader
+        # found the answer
+        best_first = sorted(picks, key=lambda p: -p[0])
+        chosen = [p for p in best_first if p[0] >= best_first[0][0] - 0.35][:MAX_CITATIONS]
+        if readings is not None:
+            chosen = sorted(chosen, key=lambda p: hits.index(p[1]))
+            if picks and picks[0] not in chosen:
+                chosen = [picks[0], *chosen[: MAX_CITATIONS - 1]]
         citations: list[Citation] = []
         seen: set[str] = set()
         for _, hit, s, e, key in chosen:
@@ -147,22 +152,6 @@ class DefaultAnswerer:
         return Answer(text=self.lead(first, citations, lead) + "\n\n" +
                       format_quotes(citations), citations=citations, evidence=hits, lead=lead,
                       meta={"top_dense": round(top_dense, 4), "top_coverage": round(top_cov, 4)})
-
-    @staticmethod
-    def _by_reading(picks: list[tuple[float, Hit, int, int, tuple[int, int] | None]],
-                    readings: dict[str, Reading]
-                    ) -> list[tuple[float, Hit, int, int, tuple[int, int] | None]]:
-        """The reranker's first clause, then others it scores within ``REL_GAP`` of it whose
-        answer the reader found."""
-        top = readings.get(picks[0][1].record_id) if picks else None
-        if top is None:
-            return picks
-        out = [picks[0]]
-        for p in picks[1:]:
-            r = readings.get(p[1].record_id)
-            if r is not None and r.relevance >= top.relevance - REL_GAP and p[4] is not None:
-                out.append(p)
-        return out
 
     def lead_kind(self, question: str, first: Citation, hits_by_id: dict[str, Hit],
                   reading: Reading | None) -> str:

@@ -351,6 +351,7 @@ class Assistant:
         q = clean_question(question)
         if filters is None:
             filters = self.resolve_filters(q, platforms)
+        self._load()  # an empty store says how to build the index before anything else
         if not filters.platforms and (missing := self.matcher.unknown(q)):
             return self.not_in_corpus(missing, time.perf_counter() - t0)
         if route and not filters.as_of:

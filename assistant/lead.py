@@ -31,6 +31,8 @@ _MIN_AGE = re.compile(
     r"|\b(\d{1,2})\s+(?:years? (?:of age )?)?or (?:older|over)\b"
     r"|\b(\d{1,2})\+|\bunder(?: the age of)?\s+(\d{1,2})\b(?!\s*(?:U\.?S\.?C|§))", re.I)
 _ALLOWED_BELOW = re.compile(r"parent|guardian|consent", re.I)
+# a condition the rule cannot weigh: "without a parent's permission", "with consent"
+_CONDITION = re.compile(r"parent|guardian|permission|consent|approval|supervis", re.I)
 
 
 def is_yes_no(question: str) -> bool:
@@ -53,9 +55,10 @@ def minimum_age(text: str) -> int | None:
 
 def age_lead(question: str, quote: str) -> str | None:
     """'yes' / 'no' for "Can I use X if I'm 17?" against a quote stating the minimum age;
-    None when either number is missing or the quote allows younger users with consent."""
+    None when either number is missing, the question adds a condition (a parent's
+    permission) or the quote allows younger users with consent."""
     age, minimum = user_age(question), minimum_age(quote)
-    if age is None or minimum is None:
+    if age is None or minimum is None or _CONDITION.search(question):
         return None
     if age >= minimum:
         return "yes"

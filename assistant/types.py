@@ -8,6 +8,9 @@ from typing import Any
 # hybrid: dense + BM25 fused; precedent: hybrid with ToS;DR precedents in place of the dense
 # list (opt-in, assistant/precedents.py)
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical", "precedent")
+# eval columns: the retrieval modes plus ablations of the trained stages (evals/runner.py):
+# "fused" = hybrid without the trained model, "reranked" = hybrid + reranker, no reader
+EVAL_COLUMNS = (*RETRIEVAL_MODES, "fused", "reranked")
 
 
 @dataclass(frozen=True)

@@ -431,6 +431,13 @@ class Store:
             " ON d.document_id=c.document_id JOIN occurrences o ON o.record_id=c.record_id AND"
             " o.version_id=d.current_version ORDER BY c.record_id")]
 
+    def current_doc_type_counts(self) -> dict[str, int]:
+        """Clauses of the current versions per document type."""
+        return {str(d): int(n) for d, n in self.conn.execute(
+            "SELECT d.doc_type, COUNT(*) FROM clauses c JOIN documents d ON "
+            "d.document_id=c.document_id JOIN occurrences o ON o.record_id=c.record_id AND "
+            "o.version_id=d.current_version GROUP BY d.doc_type")}
+
     def current_texts(self) -> Iterator[tuple[str, str, str]]:
         """(platform_id, doc_type, full text) of every document's current version."""
         for r in self.conn.execute(

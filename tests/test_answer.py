@@ -10,9 +10,12 @@ from assistant.types import Answer, Citation
 from corpus.errors import BadInput
 
 
-def test_yes_answer_quotes_the_clause(fixture_assistant):
+def test_answer_opens_with_what_the_clause_says(fixture_assistant):
+    """Without the trained model (the fast tier) no yes/no lead is given: the answer starts
+    with the clause's words (tests/test_answer_stages.py covers the gate)."""
     ans = fixture_assistant.ask("Can Streamly terminate my account without notice?")
-    assert ans.text.startswith("Yes — according to Streamly's Terms of Service [1].")
+    assert ans.text.startswith("From Streamly's Terms of Service [1]: “Streamly may suspend or "
+                               "terminate your account at any time, without notice,")
     c = ans.citations[0]
     assert (c.record_id, c.platform, c.document) == (TERMINATE, "Streamly", "Terms of Service")
     assert c.quote == ("Streamly may suspend or terminate your account at any time, without "
@@ -20,16 +23,16 @@ def test_yes_answer_quotes_the_clause(fixture_assistant):
     assert c.section == "1. Your Account > Termination"
 
 
-def test_no_answer_from_a_denial(fixture_assistant):
+def test_a_denial_is_quoted_without_a_lead(fixture_assistant):
     ans = fixture_assistant.ask("Does Streamly sell my personal data?")
-    assert ans.text.startswith("No — according to Streamly's Privacy Policy [1].")
+    assert ans.lead == "" and ans.text.startswith("From Streamly's Privacy Policy [1]: “")
     assert [c.record_id for c in ans.citations][:1] == [NO_SALE]
     assert ans.citations[0].quote == "Streamly does not sell your personal data to anyone."
 
 
-def test_prohibition_in_a_list_lead_in_reads_as_no(fixture_assistant):
+def test_prohibition_in_a_list_is_cited(fixture_assistant):
     ans = fixture_assistant.ask("Can I use a scraper on Learnify?")
-    assert ans.text.startswith("No — ")
+    assert not ans.text.startswith(("Yes", "No"))
     assert ans.citations[0].record_id == SCRAPING
 
 

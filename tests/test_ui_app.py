@@ -137,7 +137,7 @@ def test_answers_are_revealed_step_by_step(web):
     assert 3 <= len(steps) <= 1 + STREAM_STEPS + 1 + 1
     middle = shown[1:-1]
     assert all(len(a) < len(b) for a, b in zip(middle, middle[1:], strict=False))
-    assert shown[-1].startswith("Yes — according to Streamly&#x27;s Terms of Service [1].")
+    assert shown[-1].startswith("From Streamly&#x27;s Terms of Service [1]: “Streamly may")
 
 
 def test_changes_view_lists_a_platforms_change_records(tmp_path):
