@@ -1,11 +1,14 @@
-"""Latency of retrieval plus the default answer on a built index, per stage.
+"""Latency of retrieval, the trained reranker/reader and the default answer on a built
+index, per stage.
 
     python -m evals.bench_latency [--data-dir DIR] [--questions 120]
 
 Questions come from the ToS;DR question templates filled with platforms of the corpus (fixed
-seed), a third of them naming no platform. Every question runs in each mode in the same
-process, interleaved, so the BM25-only figures are the baseline for the ratios. Prints medians
-and 95th percentiles in milliseconds. Torch uses one thread (as when serving).
+seed), a third of them naming no platform. Every question runs in each column in the same
+process, interleaved ("hybrid": every stage, the trained model included; "fused": hybrid
+retrieval without it; "lexical" / "dense": one retriever, no model), so the BM25-only figures
+are the baseline for the ratios. Prints medians and 95th percentiles in milliseconds. Models
+use one thread (as when serving).
 """
 
 from __future__ import annotations
@@ -49,18 +52,22 @@ def main() -> None:
     a.ask("warm up: can the service close my account?")
     print(f"start-up (load index, model, BM25): {time.perf_counter() - t:.1f} s")
     qs = questions(sorted(a.platform_names().values()), args.questions)
-    modes = ["hybrid", "lexical", "dense"]
+    from evals.runner import column
+
+    modes = ["hybrid", "fused", "lexical", "dense"]
     stages: dict[str, dict[str, list[float]]] = {m: {} for m in modes}
     for q in qs:
         for mode in modes:
-            ans = a.ask(q, mode=mode)
+            retrieval, which = column(mode)
+            ans = a.ask(q, mode=retrieval, stages=which)
             for k, v in ans.timings.items():
                 stages[mode].setdefault(k, []).append(v)
     base = statistics.median(stages["lexical"]["total_ms"])
     print(f"{len(qs)} questions; milliseconds; ratio = median total / BM25-only median total")
     print(f"{'mode':8} {'stage':12} {'p50':>8} {'p95':>8}")
     for mode in modes:
-        for k in ("embed_ms", "dense_ms", "lexical_ms", "retrieve_ms", "answer_ms", "total_ms"):
+        for k in ("embed_ms", "dense_ms", "lexical_ms", "retrieve_ms", "read_ms", "answer_ms",
+                  "total_ms"):
             if k in stages[mode]:
                 ms = stages[mode][k]
                 print(f"{mode:8} {k[:-3]:12} {statistics.median(ms):8.1f} {_pct(ms, 0.95):8.1f}")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.types import RETRIEVAL_MODES
+from assistant.types import EVAL_COLUMNS
 
 
 def add_parser(sub: Any) -> None:
@@ -21,8 +21,10 @@ def add_parser(sub: Any) -> None:
                    help="format of the file (default: detected)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="run only the first N cases")
-    p.add_argument("--mode", action="append", choices=RETRIEVAL_MODES,
-                   default=None, help="retrievers to compare (repeatable; default: all three)")
+    p.add_argument("--mode", action="append", choices=EVAL_COLUMNS, default=None,
+                   help="columns to compare (repeatable; default: hybrid, reranked, fused, "
+                   "dense, lexical): retrieval modes, and 'fused' / 'reranked' = hybrid "
+                   "without the trained model / without its reader")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="where to write the report (default: ./eval-reports/<suite>)")
     p.add_argument("--baseline", type=Path, default=None, metavar="REPORT.json",
