@@ -374,11 +374,12 @@ class Assistant:
             filters = routed
         timings: dict[str, float] = {}
         stages = stages or self.stages()
+        model = self.qa if stages.any else None
         hits = self.retrieve(self.query_text(q, filters), filters, mode=mode, timings=timings,
-                             k=CANDIDATES if stages.any else 10)
+                             k=CANDIDATES if model is not None else KEEP)
         assert self._answerer is not None and self._table is not None
         readings = None
-        if stages.any and hits and (model := self.qa) is not None:
+        if model is not None and hits:
             t = time.perf_counter()
             readings = dict(zip((h.record_id for h in hits[:CANDIDATES]),
                                 model.read(q, [h.text for h in hits[:CANDIDATES]]), strict=True))

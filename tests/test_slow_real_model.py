@@ -36,7 +36,8 @@ def test_vectors_are_unit_length_and_deterministic(real_assistant):
 def test_answers_with_the_real_model(real_assistant):
     ans = real_assistant.ask("Can Learnify suspend my account?")
     assert ans.citations[0].record_id == "learnify-1aft-akcp-a4tx"
-    assert ans.text.startswith("Yes — according to Learnify's Terms of Service [1].")
+    # the trained gate is not sure enough for a lead here: the answer opens with the clause
+    assert ans.lead == "" and ans.text.startswith("From Learnify's Terms of Service [1]: “")
     unrelated = real_assistant.ask("What is on the cafeteria menu at Streamly?")
     assert unrelated.abstained
 

@@ -146,7 +146,7 @@ def test_ask_cites_click_opens_record_and_follow_ups_keep_focus(page):
     page.ask("Can Streamly terminate my account without notice?")
     assert page.cited() == ["streamly-bf7b-32gp-7whs"]
     assert page.focus() == "Searching Streamly for: terminate my account without notice"
-    assert "Yes — according to Streamly's Terms of Service [1]." in page.last_answer()
+    assert "From Streamly's Terms of Service [1]: “Streamly may suspend" in page.last_answer()
     card = page.page.locator("#pa-sources details.pa-card").first
     assert card.locator("mark.pa-quote").inner_text() == (
         "Streamly may suspend or terminate your account at any time, without notice, if we "
