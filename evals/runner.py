@@ -359,7 +359,7 @@ def run_case(a: Any, c: Case, mode: str) -> dict[str, Any]:
                 "retrieved": [h.record_id for h in ans.evidence],
                 "run": _run_of(ans.evidence),
                 "cited": [x.record_id for x in ans.citations], "cited_ok": ok,
-                "abstained": ans.abstained, "timings": ans.timings,
+                "lead": ans.lead, "abstained": ans.abstained, "timings": ans.timings,
                 "top_dense": ans.meta.get("top_dense"),
                 "top_coverage": ans.meta.get("top_coverage")})
             row["passed"] = ans.abstained if c.type == "abstain" else (
