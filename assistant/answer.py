@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from assistant.lead import age_lead, is_yes_no, polarity_lead
+from assistant.lead import age_as_words, age_lead, is_yes_no, polarity_lead
 from assistant.lexical import stem
 from assistant.qa_model import Reading
 from assistant.types import Answer, Citation, Hit
@@ -103,9 +103,10 @@ class DefaultAnswerer:
         holding the answer the reader found, in rank order; without them, at the sentence
         sharing most of the question's words, best first."""
         drop = frozenset(w for name in platform_words for w in _WORD.findall(name.lower()))
+        words = age_as_words(question)  # "I'm 17" must not pick "17 U.S.C." by its token
         picks: list[tuple[float, Hit, int, int, tuple[int, int] | None]] = []
         for rank, hit in enumerate(hits[:CANDIDATE_HITS]):
-            best = self.best_sentences(question, hit, drop)
+            best = self.best_sentences(words, hit, drop)
             if not best:
                 continue
             cov, s, e = best[0]

@@ -448,12 +448,15 @@ class Assistant:
             "may be missed." for lang, docs in found.items())
 
     def query_text(self, question: str, filters: Filters) -> str:
-        """The question without the platform names that became filters: every clause of a
-        platform names it, so the name only adds noise to both retrievers."""
+        """The question without the platform names that became filters (every clause of a
+        platform names it, so the name only adds noise to both retrievers) and without the
+        user's stated age (matched as a number by the age rule, not as a token)."""
         from assistant.chat import strip_platforms
+        from assistant.lead import age_as_words
 
         spans = [s for s in self.matcher.find_spans(question) if s[0] in filters.platforms]
-        return (strip_platforms(question, spans) or question) if spans else question
+        text = (strip_platforms(question, spans) or question) if spans else question
+        return age_as_words(text)
 
     def describe_search(self, f: Filters) -> str:
         assert self._table is not None

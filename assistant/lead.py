@@ -47,6 +47,22 @@ def user_age(question: str) -> int | None:
     return value if 5 <= value <= 99 else None
 
 
+def age_as_words(question: str) -> str:
+    """The question with the user's stated age taken out and "minimum age" added ("Can I use
+    Bumble if I'm 17?" -> "Can I use Bumble if I'm? minimum age"): retrieval then looks for the
+    clause about ages instead of matching "17" as a token ("17 U.S.C.", section 17). The age
+    rule still compares the number with the clause's."""
+    m = _USER_AGE.search(question)
+    if not m or user_age(question) is None:
+        return question
+    digits = re.search(r"\d{1,2}", m.group(0))
+    assert digits is not None
+    cut = m.start() + digits.start(), m.start() + digits.end()
+    text = question[:cut[0]] + question[cut[1]:]
+    return re.sub(r"\s+", " ", text.replace("-year-old", " person").replace(" years old", "")
+                  ).strip() + " minimum age"
+
+
 def minimum_age(text: str) -> int | None:
     ages = [int(next(g for g in m.groups() if g)) for m in _MIN_AGE.finditer(text)]
     ages = [a for a in ages if 10 <= a <= 25]

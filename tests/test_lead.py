@@ -63,3 +63,13 @@ def test_a_missing_service_is_found_only_where_a_name_goes():
     assert m.unknown("Does Streamly sell my personal data?") is None
     assert m.unknown("Which platforms use my data to train AI?") is None
     assert m.unknown("Does GDPR apply to me in California?") is None
+
+
+def test_retrieval_does_not_match_the_users_age_as_a_token():
+    from assistant.lead import age_as_words
+
+    assert age_as_words("Can I use Bumble if I'm 17?") == "Can I use Bumble if I'm ? minimum age"
+    assert age_as_words("Can a 16-year-old open a Netflix account?") == \
+        "Can a person open a Netflix account? minimum age"
+    assert age_as_words("Can I get a refund within 30 days?") == \
+        "Can I get a refund within 30 days?"
