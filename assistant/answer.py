@@ -33,6 +33,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 MAX_CITATIONS = 3
 CANDIDATE_HITS = 6
 SPAN_MIN = 0.0  # the reader's span must score above the null answer to be quoted
+LEAD_WORDS = 60  # a lead quotes at most this many words
 
 
 _SYNONYMS = {"ai": "artifici", "scraper": "scrape", "scrapers": "scrape", "bot": "robot",
@@ -172,7 +173,7 @@ class DefaultAnswerer:
             return f"{'Yes' if kind == 'yes' else 'No'} — according to {where} [{first.n}]."
         plats = sorted({c.platform for c in cites})
         if len(plats) == 1 or first.key != first.quote:
-            return f"From {where} [{first.n}]: “{_short(first.key)}”"
+            return f"From {where} [{first.n}]: “{lead_quote(first)}”"
         refs = "".join(f"[{c.n}]" for c in cites)
         return f"These clauses address this ({', '.join(plats)}) {refs}."
 
@@ -181,6 +182,19 @@ class DefaultAnswerer:
                 f"Searched: {searched}.")
         return Answer(text=text, citations=[], evidence=hits, abstained=True,
                       meta={"top_dense": round(dense, 4), "top_coverage": round(cov, 4)})
+
+
+def lead_quote(c: Citation, words: int = LEAD_WORDS) -> str:
+    """What the lead quotes: the sentence holding the reader's words, so that it reads as a
+    statement ("Spotify may … suspend your access … if we believe you have breached …", not
+    the bare condition the reader marked), cut after ``words`` words; only when the reader's
+    words end beyond that cut, those words alone after an ellipsis."""
+    if c.key == c.quote:
+        return _short(c.quote, words)
+    upto_key_end = len(c.quote[: c.key_end - c.start].split())
+    if upto_key_end <= words:
+        return _short(c.quote, words)
+    return "… " + _short(c.key, words)
 
 
 def _short(text: str, words: int = 40) -> str:

@@ -10,12 +10,12 @@ import pytest
 from conftest import FIXTURE_OTA, FIXTURE_TOSDR
 from test_retrieval import NO_SALE, TERMINATE
 
-from assistant.answer import trim_markup
+from assistant.answer import lead_quote, trim_markup
 from assistant.core import Assistant
 from assistant.qa_model import Reading
 from assistant.rerank import FUSED, rerank
 from assistant.settings import Settings
-from assistant.types import Hit
+from assistant.types import Citation, Hit
 
 
 class ScriptedQA:
@@ -98,7 +98,21 @@ def test_the_reader_quotes_the_sentence_that_holds_the_answer(data_dir):
     assert c.record_id == NO_SALE
     assert c.quote == "We never rent or trade your information."  # the second sentence
     assert c.key == "never rent or trade"
-    assert ans.text.startswith("From Streamly's Privacy Policy [1]: “never rent or trade”")
+    # the lead quotes the sentence holding the reader's words, so that it reads as a statement
+    assert ans.text.startswith(
+        "From Streamly's Privacy Policy [1]: “We never rent or trade your information.”")
+
+
+def test_a_lead_quotes_only_the_readers_words_when_they_end_past_the_cut():
+    text = " ".join(f"w{i}" for i in range(70)) + " may suspend your account."
+    ks = text.index("may suspend")
+    c = Citation("r1", "Streamly", "Terms of Service", "", text, 0, len(text), n=1,
+                 key_start=ks, key_end=ks + len("may suspend your account"))
+    assert lead_quote(c) == "… may suspend your account"
+    short = "Streamly may suspend your account if you break these terms."
+    c2 = Citation("r2", "Streamly", "Terms of Service", "", short, 10, 10 + len(short), n=1,
+                  key_start=10 + short.index("if you"), key_end=10 + len(short) - 1)
+    assert lead_quote(c2) == short
 
 
 @pytest.mark.parametrize("p_no,lead", [(0.97, "no"), (0.6, "")])
