@@ -65,12 +65,42 @@ def load_trained(weights: Path, base_dir: Path | None = None) -> Any:
 
 # ---- data ------------------------------------------------------------------------------------
 
+def check_group(g: Any) -> str | None:
+    """What is wrong with one line of qa_groups.jsonl, or None: the trainer reads these keys."""
+    if not isinstance(g, dict):
+        return "a group must be a JSON object"
+    for key in ("q", "pos"):
+        if not isinstance(g.get(key), str) or not g[key].strip():
+            return f"field {key!r} must be non-empty text"
+    if not isinstance(g.get("negs"), list) or not all(isinstance(n, str) for n in g["negs"]):
+        return "field 'negs' must be a list of texts"
+    span = g.get("span")
+    if span is not None and not (isinstance(span, list) and len(span) == 2
+                                 and all(isinstance(i, int) for i in span)):
+        return "field 'span' must be null or [start, end]"
+    if g.get("pol") not in (None, 0, 1):
+        return "field 'pol' must be null, 0 (yes) or 1 (no)"
+    if g.get("fold") not in (0, 1):
+        return "field 'fold' must be 0 or 1"
+    return None
+
+
 def read_groups(path: Path, exclude_fold: int | None = None,
                 sources: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The groups of a qa_groups.jsonl[.xz]; a line the trainer cannot read is a BadInput
+    naming the line, before any model is loaded."""
+    from corpus.errors import BadInput
+
     out = []
     with train_loop.open_text(path) as fh:
-        for line in fh:
-            g = json.loads(line)
+        for n, line in enumerate(fh, 1):
+            try:
+                g = json.loads(line)
+            except json.JSONDecodeError:
+                raise BadInput(f"{path}:{n}: not JSON; expected a training group as "
+                               "`train-data` writes them") from None
+            if (why := check_group(g)) is not None:
+                raise BadInput(f"{path}:{n}: {why} (see `train-data`)")
             if exclude_fold is not None and g["fold"] == exclude_fold:
                 continue
             if sources and g["src"] not in sources:

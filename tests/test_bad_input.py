@@ -259,3 +259,28 @@ def test_a_damaged_label_model_says_rebuild_it(capsys, tmp_path):
     assert (code, one_line(err)) == (4, f"error: {data / 'cache' / 'labels-model.pkl'} cannot "
                                         "be read (UnpicklingError); rebuild it with "
                                         "`policy-assistant train-labels`")
+
+
+@pytest.mark.parametrize("line,message", [
+    ("not json", "not JSON; expected a training group as `train-data` writes them"),
+    ("[1]", "a group must be a JSON object (see `train-data`)"),
+    ('{"bad": 1}', "field 'q' must be non-empty text (see `train-data`)"),
+    ('{"q": "Can they?", "pos": "They can.", "negs": "x"}',
+     "field 'negs' must be a list of texts (see `train-data`)"),
+    ('{"q": "Can they?", "pos": "They can.", "negs": [], "span": [1], "fold": 0}',
+     "field 'span' must be null or [start, end] (see `train-data`)"),
+    ('{"q": "Can they?", "pos": "They can.", "negs": [], "span": null, "pol": 3, "fold": 0}',
+     "field 'pol' must be null, 0 (yes) or 1 (no) (see `train-data`)"),
+    ('{"q": "Can they?", "pos": "They can.", "negs": [], "span": null, "pol": null}',
+     "field 'fold' must be 0 or 1 (see `train-data`)"),
+])
+def test_train_qa_on_a_malformed_training_set(capsys, cli_data, tmp_path, line, message):
+    good = ('{"q": "Can they?", "pos": "They can.", "negs": ["No."], "span": [0, 4], '
+            '"pol": 0, "fold": 1, "src": "tosdr"}')
+    f = tmp_path / "groups.jsonl"
+    f.write_text(good + "\n" + line + "\n")
+    code, out, err = run(capsys, cli_data, "train-qa", "--data", str(f), "--out",
+                         str(tmp_path / "model"), "--limit", "2")
+    assert (code, one_line(err)) == (2, f"error: {f}:2: {message}")
+    assert not (tmp_path / "model").exists()  # refused before any model was built
+
