@@ -284,3 +284,24 @@ def test_train_qa_on_a_malformed_training_set(capsys, cli_data, tmp_path, line, 
     assert (code, one_line(err)) == (2, f"error: {f}:2: {message}")
     assert not (tmp_path / "model").exists()  # refused before any model was built
 
+
+
+@pytest.mark.parametrize("command,what", [("train-data", "the training sets"),
+                                          ("train-qa", "the model")])
+def test_train_out_under_a_file_fails_before_the_work(capsys, cli_data, tmp_path, command, what):
+    blocker = tmp_path / "out"
+    blocker.write_text("a file, not a folder")
+    data = tmp_path / "groups.jsonl"
+    data.write_text('{"q": "Can they?", "pos": "They can.", "negs": ["No."], "span": [0, 4], '
+                    '"pol": 0, "fold": 1, "src": "tosdr"}\n')
+    shared = tmp_path / "shared"
+    for need in ("opp115", "ota"):  # what shared_root looks for; nothing is read from them
+        (shared / "policy-docs" / need).mkdir(parents=True)
+    for need in ("policyqa/dev.json", "tosdr/points.jsonl"):
+        (shared / "policy-docs" / need).parent.mkdir(parents=True)
+        (shared / "policy-docs" / need).write_text("")
+    args = ["--shared", str(shared)] if command == "train-data" else ["--data", str(data)]
+    code, out, err = run(capsys, cli_data, command, *args, "--out", str(blocker / "sub"))
+    assert (code, out) == (2, "")  # nothing built or trained
+    assert one_line(err) == (f"error: cannot write {what} to {blocker / 'sub'}: Not a "
+                             "directory (--out names a folder to create or reuse)")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assistant.commands.out_dir import writable
 from assistant.types import EVAL_COLUMNS
 
 
@@ -42,20 +43,6 @@ def _progress(total: int) -> Any:
     return bar.update
 
 
-def writable(out: Path) -> None:
-    """Make the report folder now, or say why it cannot be made."""
-    from corpus.errors import BadInput
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise BadInput(f"cannot write the report to {out}: {exc.strerror or exc} "
-                       "(--out names a folder to create or reuse)") from None
-
-
 def run(args: argparse.Namespace, ctx: Any) -> int:
     from corpus.errors import BadInput
     from evals.report import write_report
@@ -73,7 +60,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
             raise BadInput(f"{args.baseline} is not a report.json (no metrics per mode)")
     path, fmt = resolve_target(args.suite, args.format)
     out = args.out or Path("eval-reports") / path.stem
-    writable(out)  # before a run of minutes, not after it
+    writable(out, "the report")  # before a run of minutes, not after it
     modes = tuple(dict.fromkeys(args.mode)) if args.mode else MODES
     report = evaluate(path, ctx.settings, fmt=fmt, limit=args.limit, modes=modes,
                       assistant=None if fmt == "squad" else ctx.assistant(),

@@ -40,10 +40,12 @@ def shared_root(given: Path | None) -> Path:
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
+    from assistant.commands.out_dir import writable
     from corpus import label_training, qa_training
 
     root = shared_root(args.shared)
     out = args.out or ctx.settings.cache_dir / "training"
+    writable(out, "the training sets")
     if args.only in (None, "qa"):
         print("building the QA training set (OPP-115 spans, ToS;DR questions) ...", flush=True)
         stats = qa_training.build(root, out, seed=args.seed)

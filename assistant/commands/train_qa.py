@@ -32,6 +32,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, ctx: Any) -> int:
     from tqdm import tqdm
 
+    from assistant.commands.out_dir import writable
     from assistant.qa_train import read_groups, train
     from corpus.errors import BadInput
 
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     if not groups:
         raise BadInput(f"{data} holds no training groups")
     out = args.out or ctx.settings.cache_dir / "models" / "qa"
+    writable(out, "the model")
     bar = tqdm(desc="training", unit="step", total=None)
 
     def log(line: str) -> None:
