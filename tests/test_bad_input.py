@@ -305,3 +305,14 @@ def test_train_out_under_a_file_fails_before_the_work(capsys, cli_data, tmp_path
     assert (code, out) == (2, "")  # nothing built or trained
     assert one_line(err) == (f"error: cannot write {what} to {blocker / 'sub'}: Not a "
                              "directory (--out names a folder to create or reuse)")
+
+
+def test_a_damaged_qa_model_is_one_line(capsys, cli_data, tmp_path, monkeypatch):
+    (tmp_path / "weights.safetensors").write_bytes(b"\xff" * 64)
+    monkeypatch.setenv("POLICY_ASSISTANT_QA", "on")
+    monkeypatch.setenv("POLICY_ASSISTANT_QA_MODEL", str(tmp_path))
+    code, out, err = run(capsys, cli_data, "ask", "Can Streamly close my account?")
+    assert (code, out) == (4, "")
+    assert one_line(err) == (f"error: {tmp_path / 'weights.safetensors'} cannot be read "
+                             "(SafetensorError); reinstall the package or train it with "
+                             "`policy-assistant train-qa`")
