@@ -105,6 +105,7 @@ class DefaultAnswerer:
         sharing most of the question's words, best first."""
         drop = frozenset(w for name in platform_words for w in _WORD.findall(name.lower()))
         words = age_as_words(question)  # "I'm 17" must not pick "17 U.S.C." by its token
+        q_terms = terms(words, drop)
         picks: list[tuple[float, Hit, int, int, tuple[int, int] | None]] = []
         for rank, hit in enumerate(hits[:CANDIDATE_HITS]):
             best = self.best_sentences(words, hit, drop)
@@ -113,10 +114,17 @@ class DefaultAnswerer:
             cov, s, e = best[0]
             s, e = trim_markup(hit.text, s, e)
             reading = readings.get(hit.record_id) if readings else None
+            for cs, ce, sentence in table_cells(hit.text, s, e):
+                # a cell that holds every question word the row holds is the quote
+                if sentence and self.sentence_score(q_terms, hit.text[cs:ce]) >= \
+                        self.sentence_score(q_terms, hit.text[s:e]):
+                    s, e = cs, ce
+                    break
             key = None
             if reading is not None and reading.span and reading.span_score > SPAN_MIN:
                 key = trim_markup(hit.text, *reading.span)
                 s, e = trim_markup(hit.text, *sentences_around(hit.text, *key))
+                s, e = within_cell(hit.text, s, e, *key)
             # later hits need better sentences to make the cut
             picks.append((cov - 0.03 * rank, hit, s, e, key))
         top_dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
@@ -225,6 +233,40 @@ def trim_markup(text: str, start: int, end: int) -> tuple[int, int]:
     s = start + (head.end() if head else 0)
     e = end - (len(tail.group()) if tail else 0)
     return (s, e) if e > s else (start, end)
+
+
+_CELL = re.compile(r" \| ")
+_ENDS_SENTENCE = re.compile(r"[.!?;:][\"'”’)]*$")
+
+
+def table_cells(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    """The cells of ``start:end`` when it runs across cells of a Markdown table row: bounds
+    without surrounding spaces, and whether the cell reads as a sentence of its own (five
+    words or more, ending like a sentence); [] when it holds no cell separator."""
+    piece = text[start:end]
+    if " | " not in piece:
+        return []
+    seps = list(_CELL.finditer(piece))
+    out = []
+    for cs, ce in zip([start] + [start + m.end() for m in seps],
+                      [start + m.start() for m in seps] + [end], strict=True):
+        cell = text[cs:ce]
+        cs += len(cell) - len(cell.lstrip())
+        ce -= len(cell) - len(cell.rstrip())
+        words = text[cs:ce]
+        out.append((cs, ce, len(words.split()) >= 5 and bool(_ENDS_SENTENCE.search(words))))
+    return out
+
+
+def within_cell(text: str, start: int, end: int, key_start: int, key_end: int
+                ) -> tuple[int, int]:
+    """``start:end`` narrowed to the table cell that holds the reader's words when that cell
+    reads as a sentence ("Device ID | You provide us with your gender and age."); otherwise
+    unchanged, as a short cell needs its row to be understood."""
+    for cs, ce, sentence in table_cells(text, start, end):
+        if cs <= key_start and key_end <= ce:
+            return (cs, ce) if sentence else (start, end)
+    return start, end
 
 
 def format_quotes(citations: list[Citation]) -> str:

@@ -164,3 +164,35 @@ def test_a_service_the_corpus_lacks_is_named_not_replaced(fixture_assistant):
 def test_quotes_carry_no_table_or_list_markup(text, span, want):
     s, e = trim_markup(text, *span)
     assert text[s:e] == want
+
+
+ROW = "* Device ID | You provide us with your gender and age. | When you consent"
+
+
+@pytest.mark.parametrize("text,key,quote", [
+    # the reader's words sit in a cell that reads as a sentence: quote that cell
+    (ROW, "gender and age", "You provide us with your gender and age."),
+    # a short cell needs its row
+    ("To run the service | Contract.", "Contract", "To run the service | Contract."),
+    # words across two cells: the row as it was
+    (ROW, "ID | You provide", ROW),
+    ("No table here, just a sentence.", "just", "No table here, just a sentence."),
+])
+def test_a_quote_from_a_table_row_keeps_to_the_readers_cell(text, key, quote):
+    from assistant.answer import within_cell
+
+    ks = text.index(key)
+    s, e = within_cell(text, 0, len(text), ks, ks + len(key))
+    assert text[s:e] == quote
+
+
+def test_without_the_reader_a_table_quote_keeps_to_the_cell_with_the_question_words():
+    from assistant.answer import DefaultAnswerer
+
+    text = ("| What we collect | Why |\n| --- | --- |\n"
+            "| * Device ID | We collect your date of birth to check your age. |")
+    hit = Hit("r1", "Streamly", "streamly", "Privacy Policy", "d1", "", text, dense=0.8)
+    ans = DefaultAnswerer().answer("Does Streamly check my age?", [hit], "Streamly")
+    assert ans.citations[0].quote == "We collect your date of birth to check your age."
+    assert ans.text.startswith(
+        "From Streamly's Privacy Policy [1]: “We collect your date of birth to check your age.”")
