@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.lead import age_as_words, age_lead, is_yes_no, polarity_lead
@@ -112,19 +113,8 @@ class DefaultAnswerer:
             if not best:
                 continue
             cov, s, e = best[0]
-            s, e = trim_markup(hit.text, s, e)
             reading = readings.get(hit.record_id) if readings else None
-            for cs, ce, sentence in table_cells(hit.text, s, e):
-                # a cell that holds every question word the row holds is the quote
-                if sentence and self.sentence_score(q_terms, hit.text[cs:ce]) >= \
-                        self.sentence_score(q_terms, hit.text[s:e]):
-                    s, e = cs, ce
-                    break
-            key = None
-            if reading is not None and reading.span and reading.span_score > SPAN_MIN:
-                key = trim_markup(hit.text, *reading.span)
-                s, e = trim_markup(hit.text, *sentences_around(hit.text, *key))
-                s, e = within_cell(hit.text, s, e, *key)
+            s, e, key = self.quote_bounds(hit.text, s, e, reading, q_terms)
             # later hits need better sentences to make the cut
             picks.append((cov - 0.03 * rank, hit, s, e, key))
         top_dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
@@ -163,6 +153,21 @@ class DefaultAnswerer:
                       format_quotes(citations), citations=citations, evidence=hits, lead=lead,
                       meta={"top_dense": round(top_dense, 4), "top_coverage": round(top_cov, 4)})
 
+    def quote_bounds(self, text: str, s: int, e: int, reading: Reading | None,
+                     q_terms: list[str]) -> tuple[int, int, tuple[int, int] | None]:
+        """Where to quote a clause whose best sentence is ``s:e``: the sentence holding the
+        reader's span when it found one (then also returned), else ``s:e``; inside a table row,
+        the cell holding the span, or without one the cell holding every question word the
+        row holds (``within_cell``)."""
+        if reading is not None and reading.span and reading.span_score > SPAN_MIN:
+            ks, ke = key = trim_markup(text, *reading.span)
+            s, e = trim_markup(text, *sentences_around(text, ks, ke))
+            return (*within_cell(text, s, e, lambda cs, ce: cs <= ks and ke <= ce), key)
+        s, e = trim_markup(text, s, e)
+        row = self.sentence_score(q_terms, text[s:e])
+        return (*within_cell(text, s, e, lambda cs, ce: self.sentence_score(
+            q_terms, text[cs:ce]) >= row), None)
+
     def lead_kind(self, question: str, first: Citation, hits_by_id: dict[str, Hit],
                   reading: Reading | None) -> str:
         """"yes" / "no" when a trained signal or the age rule settles a yes/no question."""
@@ -197,15 +202,12 @@ def lead_quote(c: Citation, words: int = LEAD_WORDS) -> str:
     statement ("Spotify may … suspend your access … if we believe you have breached …", not
     the bare condition the reader marked), cut after ``words`` words; only when the reader's
     words end beyond that cut, those words alone after an ellipsis."""
-    if c.key == c.quote:
-        return _short(c.quote, words)
-    upto_key_end = len(c.quote[: c.key_end - c.start].split())
-    if upto_key_end <= words:
+    if c.key == c.quote or len(c.quote[: c.key_end - c.start].split()) <= words:
         return _short(c.quote, words)
     return "… " + _short(c.key, words)
 
 
-def _short(text: str, words: int = 40) -> str:
+def _short(text: str, words: int) -> str:
     parts = text.split()
     return " ".join(parts) if len(parts) <= words else " ".join(parts[:words]) + " …"
 
@@ -258,13 +260,13 @@ def table_cells(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
     return out
 
 
-def within_cell(text: str, start: int, end: int, key_start: int, key_end: int
+def within_cell(text: str, start: int, end: int, answers: Callable[[int, int], bool]
                 ) -> tuple[int, int]:
-    """``start:end`` narrowed to the table cell that holds the reader's words when that cell
-    reads as a sentence ("Device ID | You provide us with your gender and age."); otherwise
+    """``start:end`` narrowed to the first table cell ``answers`` accepts when that cell reads
+    as a sentence ("Device ID | You provide us with your gender and age."); otherwise
     unchanged, as a short cell needs its row to be understood."""
     for cs, ce, sentence in table_cells(text, start, end):
-        if cs <= key_start and key_end <= ce:
+        if answers(cs, ce):
             return (cs, ce) if sentence else (start, end)
     return start, end
 

@@ -182,7 +182,7 @@ def test_a_quote_from_a_table_row_keeps_to_the_readers_cell(text, key, quote):
     from assistant.answer import within_cell
 
     ks = text.index(key)
-    s, e = within_cell(text, 0, len(text), ks, ks + len(key))
+    s, e = within_cell(text, 0, len(text), lambda cs, ce: cs <= ks and ks + len(key) <= ce)
     assert text[s:e] == quote
 
 
