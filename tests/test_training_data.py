@@ -10,7 +10,7 @@ import random
 import pytest
 
 from corpus import label_training, opp115, qa_training
-from corpus.qa_training import NO, YES, fold_of
+from corpus.qa_training import NO, fold_of
 
 SEGMENTS = [
     "Privacy Policy <br> <br> Example.com respects your privacy.",
@@ -103,7 +103,6 @@ def test_tosdr_groups_carry_questions_polarity_and_negatives_of_other_cases(tmp_
     notice = groups[2]
     assert notice.negs == [rows[0][3]]  # ... but never of each other
     assert {g.fold for g in groups} == {fold_of("Acme")}
-    assert YES != NO
 
 
 def test_label_examples_from_opp115_sentences(opp_root):
@@ -117,4 +116,7 @@ def test_label_examples_from_opp115_sentences(opp_root):
 
 
 def test_fold_is_fixed_by_the_platform():
-    assert fold_of("Coursera") == fold_of("coursera") in (0, 1)
+    # the fold models were trained on these assignments: a change of the hash would score
+    # platforms with a model that saw them
+    assert [fold_of(p) for p in ("Coursera", "coursera", "Spotify", "Reddit", "Bumble")] == \
+        [0, 0, 1, 0, 0]
