@@ -10,8 +10,9 @@ trained on the same training data, and (``--current CACHE``) the embedding + log
 regression model ``train-labels`` builds.
 
     python -m evals.label_heldout calibrate --data DIR/label_examples.jsonl \
-        --folds F0 F1 --out assistant/models/labels/thresholds.json
-    python -m evals.label_heldout score --data DIR/label_examples.jsonl [--current CACHE]
+        --folds F0 F1 --out MODEL/thresholds.json
+    python -m evals.label_heldout score --data DIR/label_examples.jsonl --model MODEL \
+        [--current CACHE]
 """
 
 from __future__ import annotations
@@ -127,14 +128,14 @@ def severity_pred(slugs: list[str], pred: np.ndarray, conf: np.ndarray, current:
     return out
 
 
-def score(data: Path, model_dir: Path | None, current_cache: Path | None, cache: Path
+def score(data: Path, model_dir: Path, current_cache: Path | None, cache: Path
           ) -> dict[str, Any]:
-    from assistant.label_model import MODEL_DIR, SentenceLabeler
+    from assistant.label_model import SentenceLabeler
 
     rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()
             if line.strip()]
     texts = [r["text"] for r in rows]
-    labeler = SentenceLabeler(model_dir or MODEL_DIR, cache_dir=cache, threads=2)
+    labeler = SentenceLabeler(model_dir, cache_dir=cache, threads=2)
     slugs = labeler.slugs
     gold = matrix(rows, slugs)
     gold_sev = np.array([r["severity"] in ("high", "medium") for r in rows])
@@ -194,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--out", type=Path, required=True)
     s = sub.add_parser("score")
     s.add_argument("--data", type=Path, required=True, help="label_examples.jsonl (SVM)")
-    s.add_argument("--model", type=Path, help="trained model folder (default: shipped)")
+    s.add_argument("--model", type=Path, required=True,
+                   help="a trained model folder (python -m assistant.label_train)")
     s.add_argument("--current", type=Path, help="a data dir's cache/ with train-labels' model")
     s.add_argument("--out", type=Path)
     for q in (c, s):
