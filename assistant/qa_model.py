@@ -46,23 +46,19 @@ class QAModel:
     def __init__(self, model_dir: Path = MODEL_DIR, cache_dir: Path | None = None,
                  threads: int = 1, max_len: int = MAX_LEN):
         from assistant import trained_weights as tw
-        from assistant.trained_weights import base_model_dir
+        from corpus.errors import IndexMissing
 
         weights = model_dir / "weights.safetensors"
         if not weights.exists():
-            from corpus.errors import IndexMissing
-
             raise IndexMissing(f"the question-answering model is missing ({weights}); "
                                "reinstall the package or train it with "
                                "`policy-assistant train-qa`")
         try:  # the header names the layer count; a damaged file fails here, not mid-convert
             tw.read_meta(weights)
         except Exception as exc:  # truncated, damaged, or not a safetensors file
-            from corpus.errors import IndexMissing
-
             raise IndexMissing(f"{weights} cannot be read ({type(exc).__name__}); reinstall the "
                                "package or train it with `policy-assistant train-qa`") from None
-        base = base_model_dir()
+        base = tw.base_model_dir()
         self._encoder = PairEncoder(base / "tokenizer.json", max_len)
         self.name, self._model = ovm.trained_model(f"qa-{model_dir.name}", weights, cache_dir,
                                                    lambda: _export(weights, base))

@@ -29,7 +29,6 @@ from evals.squad import SquadSet, is_squad_file, load_squad
 # run by default; "precedent" is opt-in. "hybrid" runs every stage the assistant runs; the
 # ablations drop the trained model ("fused") or its reader ("reranked")
 MODES = ("hybrid", "reranked", "fused", "dense", "lexical")
-COLUMNS = EVAL_COLUMNS
 K = 10
 STAGES = ("embed_ms", "retrieve_ms", "read_ms", "answer_ms", "total_ms")
 
@@ -96,10 +95,10 @@ def evaluate(target: str | Path, settings: Any, *, fmt: str | None = None,
     is called with the number of steps done since the last call.
     """
     path, fmt = resolve_target(target, fmt)
-    bad = [m for m in modes if m not in COLUMNS]
+    bad = [m for m in modes if m not in EVAL_COLUMNS]
     if bad or not modes:
         raise BadInput(f"unknown retrieval mode(s) {', '.join(bad) or '(none)'}; "
-                       f"choose from {', '.join(COLUMNS)}")
+                       f"choose from {', '.join(EVAL_COLUMNS)}")
     if limit is not None and limit < 1:
         raise BadInput("--limit must be at least 1")
     from assistant.core import Assistant
