@@ -151,7 +151,7 @@ class DefaultAnswerer:
                               readings.get(first.record_id) if readings else None)
         return Answer(text=self.lead(first, citations, lead) + "\n\n" +
                       format_quotes(citations), citations=citations, evidence=hits, lead=lead,
-                      meta={"top_dense": round(top_dense, 4), "top_coverage": round(top_cov, 4)})
+                      top_dense=round(top_dense, 4), top_coverage=round(top_cov, 4))
 
     def quote_bounds(self, text: str, s: int, e: int, reading: Reading | None,
                      q_terms: list[str]) -> tuple[int, int, tuple[int, int] | None]:
@@ -194,7 +194,7 @@ class DefaultAnswerer:
         text = ("The documents do not appear to address this question. "
                 f"Searched: {searched}.")
         return Answer(text=text, citations=[], evidence=hits, abstained=True,
-                      meta={"top_dense": round(dense, 4), "top_coverage": round(cov, 4)})
+                      top_dense=round(dense, 4), top_coverage=round(cov, 4))
 
 
 def lead_quote(c: Citation, words: int = LEAD_WORDS) -> str:

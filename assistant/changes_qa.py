@@ -4,46 +4,33 @@ trial terms change?") and questions about a date ("Could Zoom use my content for
 the answer lists change records and quotes the old and new clause records, and every citation
 passes the same check as any other answer (``assistant.citations.verify``).
 
-The conversation router calls ``is_change_question``, ``extract_dates`` and then
-``answer_change_question`` or ``answer_dated_question``.
+``assistant.router`` decides which questions come here; the handlers get narrow parts
+(``ChangeParts``), never the whole assistant.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from assistant.answer import DefaultAnswerer, terms
 from assistant.citations import verify
-from assistant.dates import DateRange, extract_dates, strip_dates
-from assistant.types import Answer, Citation, Filters, Hit
+from assistant.dates import DateRange, strip_dates
+from assistant.types import Answer, Citation, Filters, Hit, Search
 from corpus import changes as ch
 from corpus.errors import NotFound
 from corpus.ids import platform_slug
+from corpus.store import Store
 from corpus.text import normalise, sentence_spans
 
-if TYPE_CHECKING:
-    from assistant.core import Assistant
-
-__all__ = ["DateRange", "answer_change_question", "answer_dated_question", "extract_dates",
-           "is_change_question"]
+__all__ = ["ChangeParts", "answer_change_question", "answer_dated_question"]
 
 MAX_LISTED = 10  # change records spelled out in one answer; the rest are counted
 QUOTE_MAX = 320  # characters of a quoted sentence
 
-_CHANGE = re.compile(
-    r"\bwhat(?:'s| has| have| was| were| is)?\b.*\b(?:chang(?:ed|es)|new|different|updated)\b"
-    r"|\b(?:did|has|have|had|was|were|is|are)\b.*\b(?:chang(?:e|ed|ing)|updated?|revised?"
-    r"|amended|modified|rewritten|removed|dropped|added)\b"
-    r"|\bchanges? (?:to|in|of)\b"
-    r"|\b(?:changed|updated|revised|amended|modified)\b.*\b(?:terms|polic(?:y|ies)|clauses?"
-    r"|agreement|guidelines|wording|provisions?|section)\b"
-    r"|\bused to\b"
-    r"|\b(?:previous|earlier|older|old|prior|past) (?:version|terms|polic(?:y|ies)|wording)\b"
-    r"|\b(?:history|timeline) of\b|\bwhen did\b.*\bchange\b|\bwhat'?s new\b", re.I)
-_STILL = re.compile(r"\b(?:still|no longer|any ?more)\b", re.I)
 # words that say "change" and nothing about the topic
 _CHANGE_WORDS = frozenset(re.findall(r"\w+", """change changed changes changing update updated
 updates revise revised
@@ -61,16 +48,15 @@ _DOC_WORDS = [
 ]
 
 
-def is_change_question(question: str) -> bool:
-    """Whether the question asks what changed between versions (not what a version says)."""
-    q = question.strip()
-    if re.search(r"\bhow (?:do|can|could|would) (?:i|we|you)\b.*\bchange\b", q, re.I):
-        return False  # "How do I change my email address?"
-    if _CHANGE.search(q):
-        return True
-    # "still" / "no longer" ask about change only beside a date ("still ... since 2022");
-    # alone they are ordinary ("Can Spotify still use my data after I delete my account?")
-    return bool(_STILL.search(q)) and extract_dates(q) is not None
+@dataclass(frozen=True)
+class ChangeParts:
+    """What the change handlers use: the store, platform names, a search and the default
+    answerer (its sentence scoring picks the quote of an unchanged clause)."""
+
+    store: Store
+    names: dict[str, str]
+    search: Search
+    answerer: DefaultAnswerer
 
 
 @dataclass
@@ -78,7 +64,7 @@ class _Cited:
     hits: dict[str, Hit]
     citations: list[Citation]
 
-    def cite(self, store: object, record_id: str, needle: str = "") -> Citation:
+    def cite(self, store: Store, record_id: str, needle: str = "") -> Citation:
         """A numbered citation of ``record_id``: the sentence holding ``needle``, quoted."""
         hit = self.hits.get(record_id) or _hit(store, record_id)
         self.hits[record_id] = hit
@@ -89,7 +75,7 @@ class _Cited:
         return c
 
 
-def _hit(store, record_id: str) -> Hit:
+def _hit(store: Store, record_id: str) -> Hit:
     row = store.clause(record_id)
     return Hit(row.record_id, row.platform, platform_slug(row.platform), row.doc_type,
                row.document_id, row.section, row.text)
@@ -172,7 +158,7 @@ def relevance(topic: list[str], texts: list[str]) -> float:
     return sum(prefix_key(t) in have for t in topic) / len(topic)
 
 
-def topic_score(store, rec: ch.ChangeRecord, topic: list[str]) -> int:
+def topic_score(store: Store, rec: ch.ChangeRecord, topic: list[str]) -> int:
     """2: the clause's heading or section names the topic; 1: the changed words do (the
     whole clause, when it was added or removed); 0: neither."""
     head = rec.summary.split(":", 1)[0]
@@ -185,7 +171,8 @@ def topic_score(store, rec: ch.ChangeRecord, topic: list[str]) -> int:
     return 1 if relevance(topic, [" ".join(changed)]) >= 0.99 else 0
 
 
-def on_topic(store, records: list[ch.ChangeRecord], topic: list[str]) -> list[ch.ChangeRecord]:
+def on_topic(store: Store, records: list[ch.ChangeRecord], topic: list[str]
+             ) -> list[ch.ChangeRecord]:
     """The records about the topic: those whose heading names it if any do, else those whose
     changed words mention it."""
     scored = [(topic_score(store, r, topic), r) for r in records]
@@ -193,7 +180,7 @@ def on_topic(store, records: list[ch.ChangeRecord], topic: list[str]) -> list[ch
     return [r for sc, r in scored if sc == best and sc > 0]
 
 
-def _texts(store, rec: ch.ChangeRecord) -> list[str]:
+def _texts(store: Store, rec: ch.ChangeRecord) -> list[str]:
     out = []
     for rid in rec.old_ids + rec.new_ids:
         try:
@@ -208,19 +195,14 @@ def _changed_words(rec: ch.ChangeRecord, side: str) -> str:
     return max((w[side] for w in rec.words if w["tag"] != "equal"), key=len, default="")
 
 
-def answer_change_question(assistant: Assistant, question: str,
-                           platforms: list[str] | None = None,
-                           date_range: DateRange | None = None) -> Answer:
+def answer_change_question(parts: ChangeParts, question: str, pids: list[str],
+                           dates: DateRange | None) -> Answer:
     """List the change records that answer ``question``, citing old and new clause records.
 
-    ``platforms``: names or IDs (default: those the question names). ``date_range``: the
-    period the change was first seen in (default: the dates the question names, else all).
-    Formatting-only changes are counted, never listed as changes of wording.
+    ``pids``: the platform IDs asked about. ``dates``: the period the change was first seen
+    in (None: all). Formatting-only changes are counted, never listed as changes of wording.
     """
-    store = assistant.store
-    pids = [assistant.matcher.resolve(p) for p in platforms or []]
-    pids = pids or assistant.matcher.find(question)
-    dates = date_range if date_range is not None else extract_dates(question)
+    store = parts.store
     ch.compute_changes(store)  # no-op when up to date
     tracked = _tracked_platforms(store)
     if not pids:
@@ -228,15 +210,16 @@ def answer_change_question(assistant: Assistant, question: str,
         return Answer(f"Which platform do you mean? Older versions are tracked for: {listed}.",
                       [], [], route="changes", abstained=True,
                       meta={"change_ids": [], "reason": "no platform"})
-    names = assistant.platform_names()
+    names = parts.names
     topic = topic_terms(question, [names.get(p, p) for p in pids], dates)
     cited = _Cited({}, [])
     blocks: list[str] = []
-    meta: dict = {"change_ids": [], "formatting_only": 0, "topic": topic, "platforms": pids,
-                  "date_range": None if dates is None else
-                  {"start": dates.start, "end": dates.end, "phrase": dates.phrase}}
+    meta: dict[str, Any] = {
+        "change_ids": [], "formatting_only": 0, "topic": topic, "platforms": pids,
+        "date_range": None if dates is None else
+        {"start": dates.start, "end": dates.end, "phrase": dates.phrase}}
     for pid in pids:
-        blocks.append(_platform_block(assistant, pid, question, dates, topic, cited, meta))
+        blocks.append(_platform_block(parts, pid, question, dates, topic, cited, meta))
     answer = Answer("\n\n".join(blocks), cited.citations, list(cited.hits.values()),
                     route="changes", abstained=not meta["change_ids"] and not cited.citations,
                     focus=f"{', '.join(names.get(p, p) for p in pids)}; change records"
@@ -244,17 +227,17 @@ def answer_change_question(assistant: Assistant, question: str,
     return verify(answer, answer.evidence)
 
 
-def _tracked_platforms(store) -> dict[str, str]:
+def _tracked_platforms(store: Store) -> dict[str, str]:
     rows = store.conn.execute(
         "SELECT DISTINCT d.platform_id, d.platform FROM documents d JOIN versions v ON "
         "v.document_id=d.document_id GROUP BY d.document_id HAVING COUNT(*) > 1")
     return {r[0]: r[1] for r in rows}
 
 
-def _platform_block(assistant: Assistant, pid: str, question: str, dates: DateRange | None,
-                    topic: list[str], cited: _Cited, meta: dict) -> str:
-    store = assistant.store
-    name = assistant.platform_names().get(pid, pid)
+def _platform_block(parts: ChangeParts, pid: str, question: str, dates: DateRange | None,
+                    topic: list[str], cited: _Cited, meta: dict[str, Any]) -> str:
+    store = parts.store
+    name = parts.names.get(pid, pid)
     docs = store.documents(pid)
     doc_type = _doc_type(question, {d["doc_type"] for d in docs})
     docs = [d for d in docs if doc_type is None or d["doc_type"] == doc_type]
@@ -290,7 +273,7 @@ def _platform_block(assistant: Assistant, pid: str, question: str, dates: DateRa
         if formatting and not topic:
             lines.append(f"{len(formatting)} formatting-only change(s) (markup, numbering, "
                          "punctuation or re-splitting) are not changes of wording.")
-        lines += _unchanged_evidence(assistant, pid, doc_type, question, topic, dates, cited)
+        lines += _unchanged_evidence(parts, pid, doc_type, question, topic, dates, cited)
         return "\n".join(lines)
     pairs = sorted({(r.from_date, r.to_date) for r in wording})
     head = (f"{what}{about}{when}: {len(wording)} change(s) of wording between tracked "
@@ -324,7 +307,7 @@ def _platform_block(assistant: Assistant, pid: str, question: str, dates: DateRa
     return "\n".join(lines)
 
 
-def _pick(store, records: list[ch.ChangeRecord]) -> list[ch.ChangeRecord]:
+def _pick(store: Store, records: list[ch.ChangeRecord]) -> list[ch.ChangeRecord]:
     """Up to MAX_LISTED records, the most substantial first, taking turns between version pairs
     so that a short change in one pair is not crowded out by long ones in another."""
     queues: dict[tuple[str, str], list[ch.ChangeRecord]] = {}
@@ -338,50 +321,45 @@ def _pick(store, records: list[ch.ChangeRecord]) -> list[ch.ChangeRecord]:
     return out
 
 
-def _substance(store, r: ch.ChangeRecord) -> int:
+def _substance(store: Store, r: ch.ChangeRecord) -> int:
     """How much wording changed: the clause for an addition or removal, else the edits."""
     if r.kind != "modified":
         return sum(len(t) for t in _texts(store, r))
     return sum(len(w["old"]) + len(w["new"]) for w in r.words if w["tag"] != "equal")
 
 
-def _unchanged_evidence(assistant: Assistant, pid: str, doc_type: str | None, question: str,
+def _unchanged_evidence(parts: ChangeParts, pid: str, doc_type: str | None, question: str,
                         topic: list[str], dates: DateRange | None, cited: _Cited) -> list[str]:
     """For a topic with no change: the clause that covers it now, and the versions holding it."""
     if not topic:
         return []
     query = " ".join(topic)
     # lexical: the topic words themselves must be in the clause; no model needed
-    hits = assistant.retrieve(query, Filters((pid,), (doc_type,) if doc_type else ()), k=5,
+    hits = parts.search(query, Filters((pid,), (doc_type,) if doc_type else ()), k=5,
                               mode="lexical")
     hits = [h for h in hits if relevance(topic, [h.text]) >= 0.99]
     if not hits:
         return [f"No current clause mentions {query}."]
     hit = hits[0]
     cited.hits.setdefault(hit.record_id, hit)
-    answerer = getattr(assistant, "_answerer", None) or DefaultAnswerer()
-    best = answerer.best_sentences(query, hit, frozenset())
+    best = parts.answerer.best_sentences(query, hit, frozenset())
     needle = hit.text[best[0][1]:best[0][2]] if best else ""
-    c = cited.cite(assistant.store, hit.record_id, needle)
-    hist = ch.history_of(assistant.store, hit.record_id)
+    c = cited.cite(parts.store, hit.record_id, needle)
+    hist = ch.history_of(parts.store, hit.record_id)
     held = [v["date"] for v in hist.versions if v["present"]]
     return [f"The clause that covers it now [{c.n}] “{c.quote}” {c.record_id} reads the same "
             f"in the tracked versions of {', '.join(held)}."]
 
 
-def answer_dated_question(assistant: Assistant, question: str,
-                          platforms: list[str] | None = None,
-                          date_range: DateRange | None = None, mode: str = "hybrid") -> Answer:
+def answer_dated_question(store: Store, answer_plain: Callable[[str, Filters], Answer],
+                          question: str, filters: Filters, dates: DateRange) -> Answer:
     """Answer from the versions in force on the date the question names (its last day for a
-    period), and say which versions those were."""
-    dates = date_range if date_range is not None else extract_dates(question)
-    if dates is None or not dates.as_of:
-        return assistant.ask(question, platforms=platforms, mode=mode)
+    period), and say which versions those were. ``answer_plain`` answers the question without
+    its dates inside the given filters."""
     q = expand_abbreviations(strip_dates(question, dates) or question)
-    filters = assistant.resolve_filters(question, platforms)
     filters = Filters(filters.platforms, filters.doc_types, dates.as_of)
-    answer = assistant.ask(q, filters, mode=mode)
-    in_force = _versions_in_force(assistant.store, filters.platforms, dates.as_of)
+    answer = answer_plain(q, filters)
+    in_force = _versions_in_force(store, filters.platforms, dates.as_of)
     names = ", ".join(f"{p} {t} of {d}" for p, t, d in in_force) or "none"
     note = f"Versions in force on {dates.as_of}: {names}."
     if not in_force:
@@ -408,7 +386,8 @@ def expand_abbreviations(question: str) -> str:
     return re.sub(pattern, repl, question, flags=re.I)
 
 
-def _versions_in_force(store, pids: tuple[str, ...], as_of: str) -> list[tuple[str, str, str]]:
+def _versions_in_force(store: Store, pids: tuple[str, ...], as_of: str
+                       ) -> list[tuple[str, str, str]]:
     out = []
     for pid in pids:
         for d in store.documents(pid):

@@ -9,62 +9,49 @@ quotes are worded, a rule that was wrong in 4 of 8 comparisons a user study trie
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Callable
 
 from assistant.answer import DefaultAnswerer
 from assistant.lead import age_lead, is_yes_no, polarity_lead
-from assistant.types import Answer, Citation, Filters, Hit
+from assistant.qa_model import QAModel
+from assistant.types import Answer, Citation, CompareRow, Filters, Hit, Search
+from corpus.store import Store
 
 PER_PLATFORM_K = 5
 
 
-@dataclass
-class Row:
-    platform: str
-    platform_id: str
-    document: str
-    quote: str
-    record_id: str
-    addressed: bool
-    searched: str  # documents searched, for the "not addressed" row
-    n: int = 0
-    answer: str = ""  # "yes" / "no" when the topic is a yes/no question the clause settles
-
-
-def compare(assistant: Any, topic: str, platform_ids: list[str],
+def compare(store: Store, search: Search, answerer: DefaultAnswerer, names: dict[str, str],
+            qa: Callable[[], QAModel | None], topic: str, platform_ids: list[str],
             doc_types: tuple[str, ...] = (), as_of: str = "") -> Answer:
-    answerer: DefaultAnswerer = assistant.answerer
-    names = assistant.platform_names()
-    rows: list[Row] = []
+    """``qa`` gives the trained model (loaded on first use) or None when it is off."""
+    rows: list[CompareRow] = []
     citations: list[Citation] = []
     evidence: list[Hit] = []
     for pid in platform_ids:
         f = Filters((pid,), doc_types, as_of)
-        hits = assistant.retrieve(topic, f, k=PER_PLATFORM_K)
+        hits = search(topic, f, k=PER_PLATFORM_K)
         evidence += hits
-        docs = sorted({d["doc_type"] for d in assistant.store.documents(pid)
+        docs = sorted({d["doc_type"] for d in store.documents(pid)
                        if not doc_types or d["doc_type"] in doc_types})
         searched = ", ".join(docs) or "no documents"
         best = _best(answerer, topic, hits, names[pid])
         if best is None:
-            rows.append(Row(names[pid], pid, "", "", "", False, searched))
+            rows.append(CompareRow(names[pid], pid, "", "", "", False, searched))
             continue
         hit, s, e = best
         n = len(citations) + 1
         answer = ""
-        model = assistant.qa if is_yes_no(topic) else None
+        model = qa() if is_yes_no(topic) else None
         if model is not None:
             answer = (age_lead(topic, hit.text[s:e])
                       or polarity_lead(model.read(topic, [hit.text])[0]) or "")
         citations.append(Citation(hit.record_id, hit.platform, hit.doc_type, hit.section,
                                   hit.text[s:e], s, e, hit.scores(), n))
-        rows.append(Row(hit.platform, pid, hit.doc_type, hit.text[s:e], hit.record_id, True,
+        rows.append(CompareRow(hit.platform, pid, hit.doc_type, hit.text[s:e], hit.record_id, True,
                         searched, n, answer))
     text = render_table(rows) + "\n\n" + differences(rows)
     return Answer(text=text, citations=citations, evidence=evidence, route="compare",
-                  meta={"table": [asdict(r) for r in rows], "topic": topic,
-                        "platforms": platform_ids})
+                  meta={"topic": topic}, platforms=tuple(platform_ids), table=rows)
 
 
 def _best(answerer: DefaultAnswerer, topic: str, hits: list[Hit], platform_name: str
@@ -93,7 +80,7 @@ def _cell(text: str, limit: int = 220) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def render_table(rows: list[Row]) -> str:
+def render_table(rows: list[CompareRow]) -> str:
     out = ["| Platform | Document | What the clause says | Record ID |",
            "|---|---|---|---|"]
     for r in rows:
@@ -105,7 +92,7 @@ def render_table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
-def differences(rows: list[Row]) -> str:
+def differences(rows: list[CompareRow]) -> str:
     """What can be said across the rows: which platforms' clauses answer a yes/no topic yes
     and which no (only where the model is sure), which address the topic, which do not."""
     said = [r for r in rows if r.addressed]
@@ -130,5 +117,5 @@ def differences(rows: list[Row]) -> str:
     return " ".join(parts) if parts else "No platform's documents address this."
 
 
-def _list(rows: list[Row]) -> str:
+def _list(rows: list[CompareRow]) -> str:
     return ", ".join(f"{r.platform} ({r.document}) [{r.n}]" for r in rows)

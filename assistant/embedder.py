@@ -34,6 +34,10 @@ class Embedder(Protocol):
         """Unit-length float32 vectors, one row per text, in input order."""
         ...
 
+    def set_threads(self, threads: int) -> None:
+        """Threads for the next calls: all cores while ingesting, few while serving."""
+        ...
+
 
 def _offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -138,6 +142,9 @@ class HashEmbedder:
 
     name = "hash-1024"
     dim = 1024
+
+    def set_threads(self, threads: int) -> None:
+        """No threads to set: hashing is cheap."""
 
     def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -12,13 +12,15 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.chroma_store import ChromaIndex
 from assistant.embedder import Embedder
 from corpus.store import Store
+
+if TYPE_CHECKING:  # chromadb loads only where Chroma is used
+    from assistant.chroma_store import ChromaIndex
 
 EMBED_CHUNK = 512
 
@@ -37,7 +39,7 @@ class SyncStats:
         return self.embedded / self.seconds_embedding if self.seconds_embedding else 0.0
 
 
-def _date_int(iso: str) -> int:
+def date_int(iso: str) -> int:
     return int(iso.replace("-", "")[:8] or 0)
 
 
@@ -45,7 +47,7 @@ def chroma_metadata(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "platform_id": row["platform_id"], "doc_type": row["doc_type"],
         "document_id": row["document_id"], "current": int(bool(row["current"])),
-        "valid_from": _date_int(row["valid_from"]), "valid_to": _date_int(row["valid_to"]),
+        "valid_from": date_int(row["valid_from"]), "valid_to": date_int(row["valid_to"]),
     }
 
 
@@ -122,9 +124,9 @@ class ClauseTable:
         self.platform_id = np.array([r["platform_id"] for r in rows], dtype=object)
         self.doc_type = np.array([r["doc_type"] for r in rows], dtype=object)
         self.current = np.array([bool(r["current"]) for r in rows], dtype=bool)
-        self.valid_from = np.array([_date_int(r["valid_from"]) for r in rows], dtype=np.int64)
-        self.valid_to = np.array([_date_int(r["valid_to"]) for r in rows], dtype=np.int64)
-        self.gaps = {i: [(_date_int(a), _date_int(b)) for a, b in r["gaps"]]
+        self.valid_from = np.array([date_int(r["valid_from"]) for r in rows], dtype=np.int64)
+        self.valid_to = np.array([date_int(r["valid_to"]) for r in rows], dtype=np.int64)
+        self.gaps = {i: [(date_int(a), date_int(b)) for a, b in r["gaps"]]
                      for i, r in enumerate(rows) if r.get("gaps")}
         self._row_index: dict[str, dict[str, np.ndarray]] = {}  # column -> value -> rows
 
@@ -161,7 +163,7 @@ class ClauseTable:
             keep[self.rows_of("doc_type", doc_types)] = True
             m &= keep
         if as_of:
-            d = _date_int(as_of)
+            d = date_int(as_of)
             m &= (self.valid_from <= d) & (self.valid_to > d)
             for i, spans in self.gaps.items():
                 if any(a <= d < b for a, b in spans):

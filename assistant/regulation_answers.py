@@ -7,47 +7,29 @@ answer says what the clauses engage, never whether they comply.
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from assistant.changes_qa import quote_span
 from assistant.citations import verify
 from assistant.monitor import as_slugs
 from assistant.types import Answer, Citation, Filters, Hit
 from corpus import changes as ch
 from corpus.ids import platform_slug
-from corpus.regulations import Engagement, Regulation, engaged, load_map, named_in
+from corpus.regulations import Engagement, Regulation, engaged, load_map
+from corpus.store import Store
 
 LISTED = 10
-_ABOUT = re.compile(r"\b(?:touch|engag|implicat|relat|relevant|concern|affect|involv|under|"
-                    r"subject|appl(?:y|ies)|fall|trigger|compl(?:y|ies|iance)|clauses?|terms|"
-                    r"provisions?|which|what|mention|cover)", re.I)
-
-
-def regulation_question(question: str) -> Regulation | None:
-    """The regulation a question asks about ("... touch GDPR?"), or None."""
-    named = named_in(question)
-    return named[0] if named and _ABOUT.search(question) else None
-
-
-def regulation_route(assistant: Any, question: str, filters: Filters) -> Answer | None:
-    reg = regulation_question(question)
-    if reg is None:
-        return None
-    if not filters.platforms:
-        return Answer(f"Which platform's clauses? Ask for example \"Which of Coursera's clauses "
-                      f"touch {reg.name}?\"", [], [], route="regulation", abstained=True,
-                      meta={"regulation": reg.id, "reason": "no platform"})
-    return regulation_answer(assistant, reg, filters)
 
 
 def _why(e: Engagement) -> str:
     return ", ".join(e.triggers)
 
 
-def regulation_answer(assistant: Any, reg: Regulation, filters: Filters) -> Answer:
-    store = assistant.store
-    names = assistant.platform_names()
+def regulation_answer(store: Store, names: dict[str, str], reg: Regulation, filters: Filters
+                      ) -> Answer:
+    """The platforms' current clauses that engage ``reg``, by the reviewed regulation map."""
+    if not filters.platforms:
+        return Answer(f"Which platform's clauses? Ask for example \"Which of Coursera's clauses "
+                      f"touch {reg.name}?\"", [], [], route="regulation", abstained=True,
+                      meta={"regulation": reg.id, "reason": "no platform"})
     categories = ch.stored_categories(store)
     found: list[tuple[int, str, Engagement]] = []
     total = 0

@@ -10,19 +10,22 @@ that platform's clauses.
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from assistant.chroma_store import ChromaIndex
 from assistant.embedder import Embedder
-from assistant.index import ClauseTable, _date_int
+from assistant.index import ClauseTable, date_int
 from assistant.lexical import LexicalIndex
 from assistant.precedents import Precedents
 from assistant.scoped import ScopedVectors
 from assistant.types import Filters, Hit
+
+if TYPE_CHECKING:  # chromadb loads only when a search asks Chroma
+    from assistant.chroma_store import ChromaIndex
 
 RRF_K = 60
 DEPTH = 40  # candidates taken from each stage before fusion
@@ -37,7 +40,7 @@ def chroma_where(f: Filters) -> dict[str, Any]:
     if f.doc_types:
         where["doc_type"] = list(f.doc_types)
     if f.as_of:
-        d = _date_int(f.as_of)
+        d = date_int(f.as_of)
         where["valid_from"] = ("<=", d)
         where["valid_to"] = (">", d)
     else:
@@ -51,7 +54,10 @@ def _node(table: ClauseTable, rid: str, **scores: Any) -> TextNode:
 
 
 class DenseRetriever(BaseRetriever):
-    def __init__(self, chroma: ChromaIndex, embedder: Embedder, table: ClauseTable,
+    """``chroma`` gives the Chroma index when a search needs it (not for exact scoped
+    search)."""
+
+    def __init__(self, chroma: Callable[[], ChromaIndex], embedder: Embedder, table: ClauseTable,
                  filters: Filters, k: int = DEPTH, scoped: ScopedVectors | None = None):
         super().__init__()
         self.chroma, self.embedder, self.table, self.filters, self.k = (
@@ -81,11 +87,11 @@ class DenseRetriever(BaseRetriever):
             pos = self.table.pos
             return [h for h in hits if h.record_id in pos and mask[pos[h.record_id]]]
 
-        hits = self.chroma.query(vec, depth, {"platform_id": list(f.platforms)}
+        hits = self.chroma().query(vec, depth, {"platform_id": list(f.platforms)}
                                  if f.platforms else None)
         kept = passing(hits)
         if len(kept) < self.k and len(hits) == depth:
-            hits = self.chroma.query(vec, depth, chroma_where(f))
+            hits = self.chroma().query(vec, depth, chroma_where(f))
             kept = passing(hits)
         return [NodeWithScore(node=_node(self.table, h.record_id), score=h.score)
                 for h in kept[: self.k]]

@@ -85,7 +85,7 @@ def save(module: Any, path: Path, meta: dict[str, str]) -> Path:
 def read_meta(path: Path) -> dict[str, str]:
     from safetensors import safe_open
 
-    with safe_open(str(path), framework="pt") as fh:
+    with safe_open(str(path), framework="numpy") as fh:  # "pt" would import torch (2 s)
         return dict(fh.metadata() or {})
 
 

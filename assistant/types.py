@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 # hybrid: dense + BM25 fused; precedent: hybrid with ToS;DR precedents in place of the dense
 # list (opt-in, assistant/precedents.py)
@@ -79,8 +79,34 @@ class Citation:
         return asdict(self)
 
 
+class Search(Protocol):
+    """What a handler needs to find clauses: ``Assistant.retrieve``, or a stand-in."""
+
+    def __call__(self, question: str, filters: Filters, k: int = 10,
+                 mode: str = "hybrid") -> list[Hit]: ...
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """One platform's row of a comparison."""
+
+    platform: str
+    platform_id: str
+    document: str
+    quote: str
+    record_id: str
+    addressed: bool
+    searched: str  # documents searched, for the "not addressed" row
+    n: int = 0
+    answer: str = ""  # "yes" / "no" when the topic is a yes/no question the clause settles
+
+
 @dataclass
 class Answer:
+    """An answer and what the front ends show beside it. ``meta`` holds route-specific
+    details for the JSON output (change IDs, the generator used); the front ends read only the
+    typed fields."""
+
     text: str
     citations: list[Citation]
     evidence: list[Hit]
@@ -90,8 +116,20 @@ class Answer:
     focus: str = ""  # what was searched, shown to the user
     timings: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    platforms: tuple[str, ...] = ()  # platform IDs searched (or compared)
+    table: list[CompareRow] = field(default_factory=list)  # a comparison's rows
+    top_dense: float | None = None  # the best evidence's cosine similarity
+    top_coverage: float | None = None  # the share of question words the best sentence holds
 
     def to_dict(self) -> dict[str, Any]:
+        meta = dict(self.meta)
+        if self.platforms:
+            meta.setdefault("platforms", list(self.platforms))
+        if self.table:
+            meta["table"] = [asdict(r) for r in self.table]
+        for key in ("top_dense", "top_coverage"):
+            if getattr(self, key) is not None:
+                meta[key] = getattr(self, key)
         return {
             "answer": self.text,
             "route": self.route,
@@ -100,5 +138,5 @@ class Answer:
             "focus": self.focus,
             "citations": [c.to_dict() for c in self.citations],
             "timings": {k: round(v, 2) for k, v in self.timings.items()},
-            "meta": self.meta,
+            "meta": meta,
         }

@@ -24,11 +24,15 @@ from typing import Any  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
+from assistant import (  # noqa: E402
+    Answer,
+    Assistant,
+    PolicyAssistantError,
+    Session,
+    clean_question,
+)
 from assistant import ui_html as H  # noqa: E402
-from assistant.core import clean_question  # noqa: E402
 from assistant.login_throttle import ATTEMPTS  # noqa: E402
-from assistant.types import Answer  # noqa: E402
-from corpus.errors import PolicyAssistantError  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +96,7 @@ def _examples(names: list[str]) -> list[str]:
 class WebUI:
     """Builds the Blocks app around one Assistant; tests and `serve` share this path."""
 
-    def __init__(self, assistant: Any, examples: list[str] | None = None,
+    def __init__(self, assistant: Assistant, examples: list[str] | None = None,
                  export_dir: Path | None = None):
         self.a = assistant
         self.lock = threading.Lock()
@@ -113,36 +117,24 @@ class WebUI:
         return {"session": self._new_session(), "messages": [], "cards": {}}
 
     def _new_session(self) -> str:
-        if hasattr(self.a, "chat"):
-            from assistant.chat import Session
-
-            return Session().to_json()
-        return "{}"
+        return Session().to_json()
 
     def answer(self, state: dict[str, Any], message: str, platforms: list[str],
                doc_types: list[str]) -> Answer:
-        """One turn: through the conversation API when present, else a plain ask."""
+        """One turn of the conversation (the platform filter is its focus, set_focus)."""
         with self.lock:
-            if hasattr(self.a, "chat"):
-                from assistant.chat import Session
-
-                session = Session.from_json(state["session"])
-                session.doc_types = list(doc_types or [])
-                answer = self.a.chat(session, message)
-                state["session"] = session.to_json()
-                return answer
-            filters = self.a.resolve_filters(message, platforms, doc_types)
-            return self.a.ask(message, filters)
+            session = Session.from_json(state["session"])
+            session.doc_types = list(doc_types or [])
+            answer = self.a.chat(session, message)
+            state["session"] = session.to_json()
+            return answer
 
     def set_focus(self, state: dict[str, Any], platforms: list[str]) -> dict[str, Any]:
         """The platform filter, chosen by the user, becomes the conversation's focus."""
-        if hasattr(self.a, "chat"):
-            from assistant.chat import Session
-
-            session = Session.from_json(state["session"])
-            session.platforms = list(platforms or [])
-            session.mentioned = list(platforms or [])
-            state = {**state, "session": session.to_json()}
+        session = Session.from_json(state["session"])
+        session.platforms = list(platforms or [])
+        session.mentioned = list(platforms or [])
+        state = {**state, "session": session.to_json()}
         return state
 
     # ---- event handlers --------------------------------------------------------------------
@@ -188,10 +180,8 @@ class WebUI:
                 yield list(msgs), "", state, focus, gr.skip(), gr.skip()
         msgs[-1] = {"role": "assistant", "content": H.answer_bubble(answer)}
         state["cards"][str(len(msgs) - 1)] = cards
-        plats = answer.meta.get("platforms")
-        new_filter = (gr.update(value=[p for p in plats if p in self.names])
-                      if answer.route in ("ask", "compare") and isinstance(plats, list)
-                      else gr.skip())
+        new_filter = (gr.update(value=[p for p in answer.platforms if p in self.names])
+                      if answer.route in ("ask", "compare") else gr.skip())
         yield msgs, "", state, focus, cards, new_filter
 
     def select_message(self, state: dict[str, Any], evt: gr.SelectData) -> Any:
@@ -237,7 +227,7 @@ class WebUI:
         except Exception:
             log.exception("comparison failed for %r", topic[:200])
             return "", H.error_box(UNEXPECTED), "", none, none
-        rows = answer.meta.get("table", [])
+        rows = answer.table
         rest = answer.text.split("\n\n", 1)[1] if "\n\n" in answer.text else ""
         slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:40] or "comparison"
         stem = self.export_dir / f"comparison-{slug}-{uuid.uuid4().hex[:8]}"
@@ -462,7 +452,7 @@ def theme() -> Any:
                              font_mono=["ui-monospace", "monospace"])
 
 
-def build_app(assistant: Any, examples: list[str] | None = None,
+def build_app(assistant: Assistant, examples: list[str] | None = None,
               concurrency: int = 4) -> gr.Blocks:
     demo = WebUI(assistant, examples).build()
     demo.queue(default_concurrency_limit=concurrency, max_size=256)

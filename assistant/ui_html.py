@@ -17,7 +17,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
-from assistant.types import Answer, Citation
+from assistant.types import Answer, Citation, CompareRow
 
 # meta keys a record may gain from later issues, shown when present, in this order
 RECORD_META = [("categories", "Categories"), ("category", "Category"), ("severity", "Severity"),
@@ -117,8 +117,8 @@ def citation_cards(answer: Answer, lookup: Callable[[str], Any] | None = None) -
 
 def answer_bubble(answer: Answer) -> str:
     """What the chat bubble shows; a comparison's table is rendered as an HTML table."""
-    table = answer.meta.get("table") if answer.route == "compare" else None
-    if table is not None:
+    table = answer.table if answer.route == "compare" else None
+    if table:
         rest = answer.text.split("\n\n", 1)[1] if "\n\n" in answer.text else ""
         return compare_table(table, buttons=False) + f"<p>{text_block(rest)}</p>"
     return text_block(answer.text)
@@ -128,22 +128,22 @@ def focus_line(text: str) -> str:
     return f'<div class="pa-focus">{e(text)}</div>' if text else ""
 
 
-def compare_table(rows: Sequence[dict[str, Any]], buttons: bool = True) -> str:
+def compare_table(rows: Sequence[CompareRow], buttons: bool = True) -> str:
     if not rows:
         return '<div class="pa-empty">No platforms compared.</div>'
     out = ['<table class="pa-table"><thead><tr><th>Platform</th><th>Document</th>'
            "<th>What the clause says</th><th>Record ID</th></tr></thead><tbody>"]
     for r in rows:
-        if r.get("addressed"):
-            rid = r.get("record_id", "")
+        if r.addressed:
+            rid = r.record_id
             rid_html = record_button(rid) if buttons else f"<code>{e(rid)}</code>"
-            n = f' [{e(r["n"])}]' if r.get("n") else ""
-            out.append(f'<tr data-platform="{e(r.get("platform_id", ""))}"><td>'
-                       f'{e(r.get("platform"))}</td><td>{e(r.get("document"))}</td>'
-                       f"<td>“{e(r.get('quote'))}”{n}</td><td>{rid_html}</td></tr>")
+            n = f' [{e(r.n)}]' if r.n else ""
+            out.append(f'<tr data-platform="{e(r.platform_id)}"><td>'
+                       f'{e(r.platform)}</td><td>{e(r.document)}</td>'
+                       f"<td>“{e(r.quote)}”{n}</td><td>{rid_html}</td></tr>")
         else:
-            out.append(f'<tr class="pa-silent"><td>{e(r.get("platform"))}</td><td>—</td>'
-                       f"<td>not addressed in {e(r.get('searched') or 'its documents')}</td>"
+            out.append(f'<tr class="pa-silent"><td>{e(r.platform)}</td><td>—</td>'
+                       f"<td>not addressed in {e(r.searched or 'its documents')}</td>"
                        "<td>—</td></tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -152,12 +152,12 @@ def compare_table(rows: Sequence[dict[str, Any]], buttons: bool = True) -> str:
 EXPORT_FIELDS = ["platform", "document", "record_id", "addressed", "quote", "searched"]
 
 
-def table_csv(rows: Iterable[dict[str, Any]]) -> str:
+def table_csv(rows: Iterable[CompareRow]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, EXPORT_FIELDS, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: r.get(k, "") for k in EXPORT_FIELDS})
+        w.writerow({k: getattr(r, k) for k in EXPORT_FIELDS})
     return buf.getvalue()
 
 
@@ -168,16 +168,16 @@ def _md_cell(value: Any) -> str:
             .replace("<", "&lt;").replace(">", "&gt;"))
 
 
-def table_markdown(rows: Iterable[dict[str, Any]], title: str = "") -> str:
+def table_markdown(rows: Iterable[CompareRow], title: str = "") -> str:
     out = [f"## {_md_cell(title)}", ""] if title else []
     out += ["| Platform | Document | What the clause says | Record ID |", "|---|---|---|---|"]
     for r in rows:
-        if r.get("addressed"):
-            out.append(f"| {_md_cell(r.get('platform'))} | {_md_cell(r.get('document'))} | "
-                       f"“{_md_cell(r.get('quote'))}” | `{_md_cell(r.get('record_id'))}` |")
+        if r.addressed:
+            out.append(f"| {_md_cell(r.platform)} | {_md_cell(r.document)} | "
+                       f"“{_md_cell(r.quote)}” | `{_md_cell(r.record_id)}` |")
         else:
-            out.append(f"| {_md_cell(r.get('platform'))} | — | not addressed in "
-                       f"{_md_cell(r.get('searched') or 'its documents')} | — |")
+            out.append(f"| {_md_cell(r.platform)} | — | not addressed in "
+                       f"{_md_cell(r.searched or 'its documents')} | — |")
     return "\n".join(out) + "\n"
 
 

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
 from corpus.severity import NEIGHBOURS, Ratings
 from corpus.text import normalise
+
+if TYPE_CHECKING:  # scikit-learn and scipy load only where a model is trained or applied
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 KINDS = ("embedding", "embedding+tfidf", "tfidf")
 FOLDS = 5
@@ -102,12 +102,16 @@ class Features:
 
     def fit(self, texts: list[str]) -> Features:
         if "tfidf" in self.kind:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
             self.vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2,
                                               max_features=50_000, dtype=np.float32)
             self.vectorizer.fit(texts)
         return self
 
     def transform(self, emb: np.ndarray | None, texts: list[str]) -> Any:
+        from scipy import sparse
+
         parts: list[Any] = []
         if "embedding" in self.kind:
             if emb is None:
@@ -121,6 +125,8 @@ class Features:
 def _fit_column(F: Any, y: np.ndarray, C: float, seed: int) -> LogisticRegression | float:
     if y.min() == y.max():  # one class only: a constant score
         return 10.0 if y[0] else -10.0
+    from sklearn.linear_model import LogisticRegression
+
     clf = LogisticRegression(C=C, solver="liblinear", random_state=seed, max_iter=200)
     return clf.fit(F, y)
 
@@ -199,6 +205,9 @@ def train(data: TrainingSet, emb: np.ndarray | None, kind: str = "embedding",
     Y = data.Y.astype(bool)
     n_groups = len(set(data.groups.tolist()))
     oof = np.zeros(Y.shape)
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
     if n_groups >= 2:
         splitter = GroupKFold(n_splits=min(folds, n_groups))
         for tr, va in splitter.split(np.zeros(len(Y)), Y, data.groups):
@@ -287,6 +296,8 @@ def severity_agreement(model: LabelModel, test: TrainingSet, test_emb: np.ndarra
 def evaluate(data: TrainingSet, emb: np.ndarray, kinds: Sequence[str] = KINDS,
              test_size: float = 0.2, seed: int = SEED) -> dict[str, Any]:
     """Hold out whole platforms, train each feature kind on the rest, score on the held out."""
+    from sklearn.model_selection import GroupShuffleSplit
+
     split = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
     tr, te = next(split.split(np.zeros(len(data.texts)), groups=data.groups))
     train_set, test_set = data.subset(tr), data.subset(te)

@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         if ref is not None:
             cos = (vectors[p] * ref).sum(axis=1)
             line += f"  cosine to fp32 mean {cos.mean():.4f} min {cos.min():.4f}"
-        models[p].set_threads(1)  # type: ignore[attr-defined]
+        models[p].set_threads(1)
         lat = []
         for _ in range(30):
             t = time.perf_counter()

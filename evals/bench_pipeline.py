@@ -126,11 +126,9 @@ class Ours:
         for d in docs:
             self.a.store.add_document(d, segment(d.text), sha256_text(d.text))
         t1 = time.perf_counter()
-        self.a.embedder.set_threads(os.cpu_count() or 1)  # type: ignore[attr-defined]
-        stats = self.a.reindex()
-        self.a.embedder.set_threads(1)  # type: ignore[attr-defined]
-        self.a._table = None  # the store changed: rebuild the in-memory tables
-        self.a._matcher = None
+        self.a.embedder.set_threads(os.cpu_count() or 1)
+        stats = self.a.reindex()  # also forgets the tables loaded before the store changed
+        self.a.embedder.set_threads(1)
         return {"seconds": time.perf_counter() - t0, "segment_s": t1 - t0,
                 "chunks": stats.added, "embedded": stats.embedded,
                 "embed_per_s": stats.per_second}

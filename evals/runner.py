@@ -17,9 +17,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from assistant.rerank import FUSED, RERANKED, Stages
-from assistant.types import EVAL_COLUMNS
-from corpus.errors import BadInput, PolicyAssistantError
+from assistant import (
+    EVAL_COLUMNS,
+    FUSED,
+    RERANKED,
+    Assistant,
+    BadInput,
+    PolicyAssistantError,
+    Session,
+    Stages,
+)
 from corpus.link import THRESHOLD, best_match, candidates
 from corpus.text import normalise, sentence_spans
 from evals import metrics as M
@@ -87,7 +94,7 @@ def resolve_target(target: str | Path, fmt: str | None = None) -> tuple[Path, st
 
 def evaluate(target: str | Path, settings: Any, *, fmt: str | None = None,
              limit: int | None = None, modes: tuple[str, ...] = MODES,
-             assistant: Any = None, cache_dir: Path | None = None,
+             assistant: Assistant | None = None, cache_dir: Path | None = None,
              progress: Callable[[int], Progress] | None = None) -> dict[str, Any]:
     """Run ``target`` and return the report object (metrics, per-question results, config).
 
@@ -101,8 +108,6 @@ def evaluate(target: str | Path, settings: Any, *, fmt: str | None = None,
                        f"choose from {', '.join(EVAL_COLUMNS)}")
     if limit is not None and limit < 1:
         raise BadInput("--limit must be at least 1")
-    from assistant.core import Assistant
-
     if fmt == "squad":
         squad = load_squad(path)
         base = Path(cache_dir) if cache_dir else settings.cache_dir / "suites"
@@ -120,7 +125,7 @@ def evaluate(target: str | Path, settings: Any, *, fmt: str | None = None,
     return report
 
 
-def run_config(a: Any, name: str, path: Path, fmt: str, limit: int | None,
+def run_config(a: Assistant, name: str, path: Path, fmt: str, limit: int | None,
                modes: tuple[str, ...]) -> dict[str, Any]:
     s = a.settings
     th = a.answerer.thresholds
@@ -171,7 +176,7 @@ def latency_summary(timings: list[dict[str, float]]) -> dict[str, float]:
 # ---- SQuAD-format sets -----------------------------------------------------------------------
 
 
-def squad_qrels(a: Any, squad: SquadSet) -> tuple[dict[str, dict[str, int]],
+def squad_qrels(a: Assistant, squad: SquadSet) -> tuple[dict[str, dict[str, int]],
                                                   dict[str, dict[str, int]],
                                                   dict[str, list[str]]]:
     """Gold clauses per question, two ways: (1) clauses whose span overlaps the answer span;
@@ -209,7 +214,7 @@ def oracle_f1(clause_texts: list[str], golds: list[str]) -> float:
     return best
 
 
-def run_squad(a: Any, squad: SquadSet, limit: int | None, modes: tuple[str, ...],
+def run_squad(a: Assistant, squad: SquadSet, limit: int | None, modes: tuple[str, ...],
               progress: Callable[[int], Progress] | None = None) -> dict[str, Any]:
     questions = squad.questions[:limit] if limit else squad.questions
     overlap, holds, gold_texts = squad_qrels(a, squad)
@@ -222,7 +227,7 @@ def run_squad(a: Any, squad: SquadSet, limit: int | None, modes: tuple[str, ...]
     latency: dict[str, list[dict[str, float]]] = {}
     for mode in modes:
         run: dict[str, dict[str, float]] = {}
-        rows = []
+        rows: list[dict[str, Any]] = []
         retrieval, stages = column(mode)
         for q in questions:
             f = a.resolve_filters(q.question, [q.platform])
@@ -243,8 +248,7 @@ def run_squad(a: Any, squad: SquadSet, limit: int | None, modes: tuple[str, ...]
                 "contains_answer": M.contains_answer(cited_text, golds),
                 "oracle_f1": oracle[q.qid],
                 "abstained": ans.abstained, "timings": ans.timings,
-                "top_dense": ans.meta.get("top_dense"),
-                "top_coverage": ans.meta.get("top_coverage")})
+                "top_dense": ans.top_dense, "top_coverage": ans.top_coverage})
             tick(1)
         m = M.retrieval_metrics({k: overlap[k] for k in qids}, run)
         for key in ("recall@1", "recall@3", "recall@5", "recall@10", "mrr@10"):
@@ -289,7 +293,7 @@ def _error_name(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def run_cases(a: Any, cases: list[Case], limit: int | None, modes: tuple[str, ...],
+def run_cases(a: Assistant, cases: list[Case], limit: int | None, modes: tuple[str, ...],
               progress: Callable[[int], Progress] | None = None) -> dict[str, Any]:
     cases = cases[:limit] if limit else cases
     per_mode = [c for c in cases
@@ -299,7 +303,6 @@ def run_cases(a: Any, cases: list[Case], limit: int | None, modes: tuple[str, ..
     results: list[dict[str, Any]] = []
     metrics: dict[str, dict[str, float]] = {}
     latency: dict[str, list[dict[str, float]]] = {}
-    skipped: list[str] = []
     for mode in modes:
         rows = []
         for c in per_mode:
@@ -307,18 +310,13 @@ def run_cases(a: Any, cases: list[Case], limit: int | None, modes: tuple[str, ..
             tick(1)
         if mode == modes[0]:
             for c in once:
-                if not hasattr(a, "chat" if c.type == "conversation" else "compare"):
-                    skipped.append(c.id)
-                else:
-                    rows.append(run_case(a, c, mode))
+                rows.append(run_case(a, c, mode))
                 tick(1)
         metrics[mode] = suite_metrics(rows)
         latency[mode] = [r["timings"] for r in rows if r.get("timings")]
         metrics[mode].update(latency_summary(latency[mode]))
         results += rows
     out: dict[str, Any] = {"metrics": metrics, "results": results, "latency": latency}
-    if skipped:
-        out["skipped"] = {"cases": skipped, "why": "this assistant has no chat/compare API"}
     out["notes"] = {"modes": f"conversation and comparison cases run once, in {modes[0]} mode, "
                     "through Assistant.chat / Assistant.compare",
                     "quote_threshold": f"a cited record 'holds the quote' at rapidfuzz "
@@ -331,7 +329,7 @@ def _cited_ok(c: Case, cited: list[Any], texts: dict[str, str]) -> list[bool]:
             for x in cited]
 
 
-def run_case(a: Any, c: Case, mode: str) -> dict[str, Any]:
+def run_case(a: Assistant, c: Case, mode: str) -> dict[str, Any]:
     row: dict[str, Any] = {"qid": c.id, "type": c.type, "mode": mode}
     retrieval, stages = column(mode)
     try:
@@ -359,8 +357,7 @@ def run_case(a: Any, c: Case, mode: str) -> dict[str, Any]:
                 "run": _run_of(ans.evidence),
                 "cited": [x.record_id for x in ans.citations], "cited_ok": ok,
                 "lead": ans.lead, "abstained": ans.abstained, "timings": ans.timings,
-                "top_dense": ans.meta.get("top_dense"),
-                "top_coverage": ans.meta.get("top_coverage")})
+                "top_dense": ans.top_dense, "top_coverage": ans.top_coverage})
             row["passed"] = ans.abstained if c.type == "abstain" else (
                 not ans.abstained and any(ok))
         elif c.type == "record":
@@ -390,15 +387,13 @@ def run_case(a: Any, c: Case, mode: str) -> dict[str, Any]:
     return row
 
 
-def run_conversation(a: Any, c: Case) -> dict[str, Any]:
-    from assistant.chat import Session
-
+def run_conversation(a: Assistant, c: Case) -> dict[str, Any]:
     session = Session()
     turns = []
     for t in c.turns:
         ans = a.chat(session, t["message"])
         focus = [a.matcher.resolve(p) for p in t.get("expect_focus", [])]
-        got = list(ans.meta.get("platforms") or [])
+        got = list(ans.platforms)
         expected = t.get("expected", [])
         cited = [x.record_id for x in ans.citations]
         retrieved = [h.record_id for h in ans.evidence]
@@ -418,11 +413,10 @@ def run_conversation(a: Any, c: Case) -> dict[str, Any]:
     return {"turns": turns, "passed": all(t["passed"] for t in turns)}
 
 
-def run_comparison(a: Any, c: Case) -> dict[str, Any]:
+def run_comparison(a: Assistant, c: Case) -> dict[str, Any]:
     ans = a.compare(c.question, c.platforms)
-    table = ans.meta.get("table", [])
-    rows = [r["platform"] for r in table]
-    silent = [r["platform"] for r in table if not r["addressed"]]
+    rows = [r.platform for r in ans.table]
+    silent = [r.platform for r in ans.table if not r.addressed]
     names = a.platform_names()
     want_rows = [names[a.matcher.resolve(p)] for p in c.expect_platforms or c.platforms]
     want_silent = [names[a.matcher.resolve(p)] for p in c.expect_not_addressed]

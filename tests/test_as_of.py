@@ -35,9 +35,8 @@ def version_ids(a, date: str) -> set[str]:
 
 
 def in_force(a, as_of: str) -> set[str]:
-    a._load()
-    mask = a._table.mask(("videomeet",), (), as_of)
-    return {rid for rid, ok in zip(a._table.ids, mask, strict=True) if ok}
+    mask = a.table.mask(("videomeet",), (), as_of)
+    return {rid for rid, ok in zip(a.table.ids, mask, strict=True) if ok}
 
 
 @pytest.mark.parametrize("as_of,version", [
@@ -54,9 +53,8 @@ def test_before_the_first_tracked_version_nothing_is_in_force(history_assistant)
 
 def test_no_date_means_the_current_version(history_assistant):
     a = history_assistant
-    a._load()
-    mask = a._table.mask(("videomeet",), (), "")
-    assert {r for r, ok in zip(a._table.ids, mask, strict=True) if ok} == version_ids(a, V3)
+    mask = a.table.mask(("videomeet",), (), "")
+    assert {r for r, ok in zip(a.table.ids, mask, strict=True) if ok} == version_ids(a, V3)
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
@@ -95,12 +93,11 @@ def test_a_clause_removed_and_restored_is_not_in_force_in_between(tmp_path):
     src = write_snapshot(tmp_path / "ota", "Gapline",
                          {"2022-01-01": v1, "2022-06-01": v2, "2023-01-01": v3})
     a = build_assistant(tmp_path / "data", sources=[src])
-    a._load()
-    rid_back = next(r for r in a._table.rows if r["text"] == back)["record_id"]
+    rid_back = next(r for r in a.table.rows if r["text"] == back)["record_id"]
 
     def valid(as_of: str) -> bool:
-        mask = a._table.mask(("gapline",), (), as_of)
-        return bool(mask[a._table.pos[rid_back]])
+        mask = a.table.mask(("gapline",), (), as_of)
+        return bool(mask[a.table.pos[rid_back]])
 
     assert [valid(d) for d in ("2022-03-01", "2022-07-01", "2023-02-01", "")] == [
         True, False, True, True]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from assistant.changes_qa import (
+    ChangeParts,
     answer_change_question,
-    answer_dated_question,
-    is_change_question,
     topic_terms,
 )
 from assistant.citations import verify
 from assistant.dates import DateRange, extract_dates, strip_dates
+from assistant.router import is_change_question
 from corpus import changes as ch
 from tests.conftest import build_assistant
 from tests.history_fixture import (
@@ -104,7 +104,7 @@ def test_topic_is_what_is_left_after_platform_dates_and_change_words():
 
 
 def test_what_changed_in_a_month(a):
-    ans = answer_change_question(a, "What changed in Videomeet's terms in August 2023?")
+    ans = a.ask("What changed in Videomeet's terms in August 2023?")
     assert ans.route == "changes" and not ans.abstained
     assert set(ans.meta["change_ids"]) == {change_id(a, V2, "modified"),
                                            change_id(a, V2, "added"),
@@ -126,7 +126,7 @@ def test_what_changed_in_a_month(a):
 
 
 def test_a_topic_change_cites_old_and_new_clause(a):
-    ans = answer_change_question(a, "Did Videomeet's free trial terms change?")
+    ans = a.ask("Did Videomeet's free trial terms change?")
     assert ans.meta["change_ids"] == [change_id(a, V3, "modified")]
     assert [c.record_id for c in ans.citations] == [TRIAL_30, TRIAL_7]
     assert "Modified “4. Free Trial”: now says “7” (was “30”)" in ans.text
@@ -136,7 +136,7 @@ def test_a_topic_change_cites_old_and_new_clause(a):
 
 
 def test_no_change_says_so_and_cites_the_unchanged_clause(a):
-    ans = answer_change_question(a, "Has Videomeet's termination clause changed since 2023?")
+    ans = a.ask("Has Videomeet's termination clause changed since 2023?")
     assert ans.meta["change_ids"] == []
     assert ans.text.startswith("No tracked version of Videomeet's documents shows a change of "
                                "wording about “termination” since 2023")
@@ -145,44 +145,45 @@ def test_no_change_says_so_and_cites_the_unchanged_clause(a):
 
 
 def test_a_period_without_changes(a):
-    ans = answer_change_question(a, "What changed in Videomeet's terms in 2022?")
+    ans = a.ask("What changed in Videomeet's terms in 2022?")
     assert ans.abstained and ans.citations == [] and ans.meta["change_ids"] == []
     assert "No tracked version of Videomeet's Terms of Service shows a change of wording in " \
            "2022" in ans.text
 
 
 def test_explicit_platform_and_range_override_the_question(a):
-    ans = answer_change_question(a, "What changed?", platforms=["Videomeet"],
-                                 date_range=DateRange("2024-01-01", "2024-12-31"))
+    parts = ChangeParts(a.store, a.platform_names(), a.retrieve, a.answerer)
+    ans = answer_change_question(parts, "What changed?", ["videomeet"],
+                                 DateRange("2024-01-01", "2024-12-31"))
     assert set(ans.meta["change_ids"]) == {change_id(a, V3, "modified"),
                                            change_id(a, V3, "removed")}
     assert {c.record_id for c in ans.citations} == {TRIAL_30, TRIAL_7, OPT_OUT}
 
 
 def test_no_platform_asks_which(a):
-    ans = answer_change_question(a, "What changed last month?")
+    ans = a.ask("What changed last month?")
     assert ans.abstained and ans.text == (
         "Which platform do you mean? Older versions are tracked for: Videomeet.")
 
 
 def test_a_dated_question_answers_from_the_version_in_force(a):
-    ans = answer_dated_question(
-        a, "Could Videomeet use my customer content to train artificial intelligence in "
+    ans = a.ask(
+        "Could Videomeet use my customer content to train artificial intelligence in "
            "July 2023?")
     assert ans.route == "dated" and ans.meta["as_of"] == "2023-07-31"
     assert ans.text.startswith("Versions in force on 2023-07-31: Videomeet Terms of Service of "
                                "2023-03-01.")
     cited = {c.record_id for c in ans.citations}
     assert USE_OLD in cited and USE_NEW not in cited
-    later = answer_dated_question(
-        a, "Could Videomeet use my customer content to train artificial intelligence in "
+    later = a.ask(
+        "Could Videomeet use my customer content to train artificial intelligence in "
            "September 2023?")
     assert USE_NEW in {c.record_id for c in later.citations}
     assert USE_OLD not in {c.record_id for c in later.citations}
 
 
 def test_a_date_before_the_archive(a):
-    ans = answer_dated_question(a, "Could Videomeet end my free trial early in 2020?")
+    ans = a.ask("Could Videomeet end my free trial early in 2020?")
     assert ans.text.startswith("No tracked version of these documents was in force on "
                                "2020-12-31")
     assert ans.citations == []
@@ -194,5 +195,5 @@ def test_abbreviations_are_spelled_out_for_retrieval(a):
     assert expand_abbreviations("Can they use my content for AI?") == (
         "Can they use my content for AI (artificial intelligence)?")
     assert expand_abbreviations("Is it fair?") == "Is it fair?"  # 'ai' only as a word
-    ans = answer_dated_question(a, "Could Videomeet use my content for AI in September 2023?")
+    ans = a.ask("Could Videomeet use my content for AI in September 2023?")
     assert {c.record_id for c in ans.citations} & {USE_NEW, OPT_OUT}

@@ -42,13 +42,12 @@ def test_follow_up_keeps_topic_and_pronoun_keeps_platforms(fixture_assistant):
     assert s.platforms == ["chatterbox"] and s.topic == "terminate my account without notice"
     a3 = fixture_assistant.chat(s, "do they let me appeal?")
     assert a3.meta["kept_platforms"] and a3.route == "compare"
-    assert a3.meta["platforms"] == ["streamly", "chatterbox"]
+    assert a3.platforms == ("streamly", "chatterbox")
 
 
 def test_comparison_row_for_a_platform_without_the_topic(fixture_assistant):
     ans = fixture_assistant.compare("selling personal data", ["Streamly", "Chatterbox"])
-    rows = ans.meta["table"]
-    assert [(r["platform"], r["addressed"], r["record_id"]) for r in rows] == [
+    assert [(r.platform, r.addressed, r.record_id) for r in ans.table] == [
         ("Streamly", True, NO_SALE), ("Chatterbox", False, "")]
     assert "| Chatterbox | — | not addressed in Terms of Service | — |" in ans.text
     assert "Not addressed in the documents of Chatterbox." in ans.text

@@ -215,7 +215,7 @@ def test_label_command_reports_bad_json(labelled, monkeypatch, capsys) -> None:
 
 
 def test_question_routing() -> None:
-    from assistant.label_answers import question_category, severity_filter
+    from assistant.router import question_category, severity_filter
 
     assert question_category("Which platforms can train AI on my content?") == "ai-training"
     assert question_category("Is it normal to waive class actions?") == "arbitration"

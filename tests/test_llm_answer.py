@@ -203,7 +203,7 @@ def test_ask_uses_the_llm_when_llm_url_is_set(fixture_assistant, replay):
     q = EXCHANGES["through-ask"]["question"]
     ans = llm_assistant.ask(q)
     assert ans.meta["generator"] == "llm:replay"
-    assert ans.meta["platforms"] == ["streamly"]
+    assert ans.platforms == ("streamly",)
     assert cites(ans) == [("streamly-5czy-ghj4-ejj1", APPEAL)]
     assert ans.text.split("\n\n")[0] == ("Yes: if Streamly terminates your account you can "
                                          "appeal the decision within 30 days [1].")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.chat import Session
-from assistant.regulation_answers import regulation_question
+from assistant.router import regulation_question
 from tests import trial_fixture as T
 from tests.conftest import FIXTURE_SOURCES, build_assistant
 

@@ -286,7 +286,7 @@ def test_dense_retriever_filters_over_the_store(index, filters, k, q, want, exac
             for rid, m in META.items()]
     table = ClauseTable(rows)
     scoped = ScopedVectors(VectorRows(), "m", table) if exact_in_scope else None
-    retriever = DenseRetriever(index, None, table, Filters(**filters), k=k, scoped=scoped)
+    retriever = DenseRetriever(lambda: index, None, table, Filters(**filters), k=k, scoped=scoped)
     got = retriever.retrieve(QueryBundle("q", embedding=list(q)))
     assert [n.node.node_id for n in got] == want
     if exact_in_scope and filters.get("platforms"):

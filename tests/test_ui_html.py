@@ -6,7 +6,7 @@ import csv
 import io
 
 from assistant import ui_html as H
-from assistant.types import Answer, Citation, Hit
+from assistant.types import Answer, Citation, CompareRow, Hit
 
 EVIL = '<script>window.__xss=1</script> <img src=x onerror="window.__xss=2"> **b** [l](x)'
 
@@ -84,12 +84,12 @@ def test_answer_bubble_keeps_line_breaks_and_escapes():
 
 
 ROWS = [
-    {"platform": "Streamly", "platform_id": "streamly", "document": "Terms of Service",
-     "quote": 'Disputes | go to <b>arbitration</b>, "always"',
-     "record_id": "streamly-at04-k0tt-f5b9",
-     "addressed": True, "searched": "Terms of Service", "n": 1},
-    {"platform": "Learnify", "platform_id": "learnify", "document": "", "quote": "",
-     "record_id": "", "addressed": False, "searched": "Terms of Service", "n": 0},
+    CompareRow(platform="Streamly", platform_id="streamly", document="Terms of Service",
+               quote='Disputes | go to <b>arbitration</b>, "always"',
+               record_id="streamly-at04-k0tt-f5b9",
+               addressed=True, searched="Terms of Service", n=1),
+    CompareRow(platform="Learnify", platform_id="learnify", document="", quote="",
+               record_id="", addressed=False, searched="Terms of Service", n=0),
 ]
 
 

@@ -1,0 +1,95 @@
+"""Finding clauses: the dense, lexical and precedent retrievers over one runtime index,
+fused by ``assistant.retrieve.HybridRetriever``. The embedder and Chroma are asked for only
+when a search needs them: a platform-scoped question on a large corpus searches the
+platform's vectors exactly and never opens Chroma."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from assistant.chroma_store import ChromaIndex
+from assistant.embedder import Embedder
+from assistant.precedents import Precedents, embed_precedents
+from assistant.retrieve import (
+    DenseRetriever,
+    HybridRetriever,
+    LexicalRetriever,
+    PrecedentRetriever,
+    to_hits,
+)
+from assistant.runtime_index import RuntimeIndex
+from assistant.scoped import ScopedVectors
+from assistant.types import RETRIEVAL_MODES, Filters, Hit
+from corpus.errors import BadInput
+from corpus.store import Store
+
+log = logging.getLogger(__name__)
+
+# from this many clauses on, platform-scoped dense search is exact over the platform's vectors
+# instead of a Chroma metadata filter, whose cost grows with the collection (see the README,
+# "Shared deployments and scaling")
+EXACT_SCOPE_MIN = 20000
+
+
+class Searcher:
+    """``search(question, filters, k, mode)``: the ``assistant.types.Search`` the handlers
+    get."""
+
+    def __init__(self, store: Store, index: RuntimeIndex, embedder: Callable[[], Embedder],
+                 chroma: Callable[[], ChromaIndex]):
+        self.store, self.index = store, index
+        self.table = index.table
+        self._embedder, self._chroma = embedder, chroma
+        self._scoped: ScopedVectors | None = None
+        self._precedents: tuple[Precedents | None] | None = None
+
+    def count(self, f: Filters) -> int:
+        """How many clauses the filters leave."""
+        return int(self.table.mask(f.platforms, f.doc_types, f.as_of, f.records).sum())
+
+    def scope(self) -> ScopedVectors:
+        """The platforms' clause vectors from SQLite, read per platform on first use."""
+        if self._scoped is None:
+            self._scoped = ScopedVectors(self.store, self._embedder().name, self.table)
+        return self._scoped
+
+    def precedents(self) -> Precedents | None:
+        """ToS;DR precedent quotes (embedded on first use); None without annotations."""
+        if self._precedents is None:
+            embedder = self._embedder()
+            precedents = Precedents.load(self.store, embedder.name)
+            if precedents is None and (n := embed_precedents(self.store, embedder)):
+                log.info("embedded %d ToS;DR precedent quotes and case titles", n)
+                precedents = Precedents.load(self.store, embedder.name)
+            self._precedents = (precedents,)
+        return self._precedents[0]
+
+    def __call__(self, question: str, filters: Filters | None = None, k: int = 10,
+                 mode: str = "hybrid", timings: dict[str, float] | None = None) -> list[Hit]:
+        from llama_index.core.schema import QueryBundle
+
+        filters = filters or Filters()
+        timings = timings if timings is not None else {}
+        bundle = QueryBundle(query_str=question)
+        dense = lexical = None
+        if mode in ("hybrid", "dense", "precedent"):
+            embedder = self._embedder()
+            t = time.perf_counter()
+            bundle.embedding = embedder.embed([question])[0].tolist()
+            timings["embed_ms"] = (time.perf_counter() - t) * 1000
+            exact = self.scope() if len(self.table) >= EXACT_SCOPE_MIN else None
+            dense = DenseRetriever(self._chroma, embedder, self.table, filters, scoped=exact)
+        if mode in ("hybrid", "lexical", "precedent"):
+            lexical = LexicalRetriever(self.index.lexical, self.table, filters)
+        if dense is None and lexical is None:
+            raise BadInput(f"unknown retrieval mode {mode!r} ({', '.join(RETRIEVAL_MODES)})")
+        precedent = None
+        if mode == "precedent" and filters.platforms and (precedents := self.precedents()):
+            precedent = PrecedentRetriever(precedents, self.scope(), self.table, filters)
+        t = time.perf_counter()
+        nodes = HybridRetriever(dense, lexical, top_k=k, timings=timings,
+                                precedent=precedent).retrieve(bundle)
+        timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
+        return to_hits(nodes, self.table)
