@@ -15,6 +15,7 @@ from typing import Any
 from assistant.citations import verify
 from assistant.labels import allowed_records, prevalence_text
 from assistant.types import Answer, Citation, Filters, Hit
+from corpus import labels as store_labels
 from corpus.taxonomy import load_taxonomy
 from corpus.text import sentence_spans
 
@@ -66,8 +67,7 @@ def category_answer(assistant: Any, question: str, slug: str,
     names = {c.slug: c.name for c in load_taxonomy()}
     f = filters or Filters()
     allowed = allowed_records(store, [slug], platform_ids=f.platforms)
-    sev = {r[0]: r[1] for r in store.conn.execute(
-        "SELECT record_id, severity FROM labels WHERE slug=?", (slug,))}
+    sev = store_labels.severities(store, slug)
     hits: list[Hit] = assistant.retrieve(question, Filters(f.platforms, f.doc_types, f.as_of,
                                                            allowed), k=30) if allowed else []
     seen: set[str] = set()
@@ -148,10 +148,9 @@ def severity_answer(assistant: Any, question: str, filters: Filters, severities:
     allowed = filters.records or frozenset()
     hits: list[Hit] = assistant.retrieve(question, filters, k=LISTED) if allowed else []
     labels: dict[str, list[str]] = {}
-    for r in assistant.store.conn.execute(
-            "SELECT record_id, slug, severity FROM labels ORDER BY confidence DESC"):
-        if r[0] in allowed and r[2] in severities:
-            labels.setdefault(r[0], []).append(r[1])
+    for r in store_labels.all_labels(assistant.store):
+        if r.record_id in allowed and r.severity in severities:
+            labels.setdefault(r.record_id, []).append(r.slug)
     citations = []
     for n, h in enumerate(hits, 1):
         s, e = (sentence_spans(h.text) or [(0, len(h.text))])[0]

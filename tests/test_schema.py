@@ -1,8 +1,9 @@
 """One schema, one version: a new store gets every table, an older one is migrated and keeps
-its rows, a newer one is refused."""
+its rows, a newer one is refused; and no code outside corpus/ runs SQL."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from corpus.errors import BadInput, StoreUnavailable
 from corpus.schema import SCHEMA_VERSION
 from corpus.store import Store
 
+ROOT = Path(__file__).parents[1]
 EVERY_TABLE = {"meta", "platforms", "documents", "versions", "clauses", "occurrences",
                "embeddings", "annotations", "sources", "changes", "change_refs",
                "change_pairs", "change_log", "labels", "watches"}
@@ -162,3 +164,15 @@ def test_a_read_only_store_must_be_current_and_is_never_written(tmp_path):
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         ro.conn.execute("INSERT INTO meta VALUES('x', 'y')")
 
+
+# ---- the boundary ---------------------------------------------------------------------------
+
+SQL = re.compile(r"\.conn\b|\b_conn\b|\bexecute(many|script)?\(|\bcursor\(|sqlite3")
+
+
+def test_only_corpus_touches_the_connection():
+    offenders = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
+                 for folder in ("assistant", "evals") for p in sorted((ROOT / folder).rglob("*.py"))
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                 if SQL.search(line)]
+    assert offenders == []
