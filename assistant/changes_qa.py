@@ -228,10 +228,7 @@ def answer_change_question(parts: ChangeParts, question: str, pids: list[str],
 
 
 def _tracked_platforms(store: Store) -> dict[str, str]:
-    rows = store.conn.execute(
-        "SELECT DISTINCT d.platform_id, d.platform FROM documents d JOIN versions v ON "
-        "v.document_id=d.document_id GROUP BY d.document_id HAVING COUNT(*) > 1")
-    return {r[0]: r[1] for r in rows}
+    return ch.tracked_platforms(store)
 
 
 def _platform_block(parts: ChangeParts, pid: str, question: str, dates: DateRange | None,

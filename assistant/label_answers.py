@@ -14,6 +14,7 @@ import re
 from assistant.citations import verify
 from assistant.labels import allowed_records, prevalence_text
 from assistant.types import Answer, Citation, Filters, Hit, Search
+from corpus import labels as store_labels
 from corpus.store import Store
 from corpus.taxonomy import load_taxonomy
 from corpus.text import sentence_spans
@@ -29,8 +30,7 @@ def category_answer(store: Store, search: Search, question: str, slug: str,
     names = {c.slug: c.name for c in load_taxonomy()}
     f = filters or Filters()
     allowed = allowed_records(store, [slug], platform_ids=f.platforms)
-    sev = {r[0]: r[1] for r in store.conn.execute(
-        "SELECT record_id, severity FROM labels WHERE slug=?", (slug,))}
+    sev = store_labels.severities(store, slug)
     hits: list[Hit] = search(question, Filters(f.platforms, f.doc_types, f.as_of,
                                                            allowed), k=30) if allowed else []
     seen: set[str] = set()
@@ -84,10 +84,9 @@ def severity_answer(store: Store, names: dict[str, str], search: Search, questio
     filters = Filters(filters.platforms, filters.doc_types, filters.as_of, allowed)
     hits: list[Hit] = search(question, filters, k=LISTED) if allowed else []
     labels: dict[str, list[str]] = {}
-    for r in store.conn.execute(
-            "SELECT record_id, slug, severity FROM labels ORDER BY confidence DESC"):
-        if r[0] in allowed and r[2] in severities:
-            labels.setdefault(r[0], []).append(r[1])
+    for r in store_labels.all_labels(store):
+        if r.record_id in allowed and r.severity in severities:
+            labels.setdefault(r.record_id, []).append(r.slug)
     citations = []
     for n, h in enumerate(hits, 1):
         s, e = (sentence_spans(h.text) or [(0, len(h.text))])[0]

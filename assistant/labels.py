@@ -41,9 +41,7 @@ Progress = Callable[[int], None]
 
 def assessments_from_store(store: Store) -> list[tuple[str, str, str, str]]:
     """(platform_id, case, classification, quote) of every ToS;DR assessment in the store."""
-    return [(r[0], r[1], r[2], r[3]) for r in store.conn.execute(
-        "SELECT platform_id, case_title, classification, quote FROM annotations "
-        "WHERE quote != '' ORDER BY annotation_id")]
+    return list(store.assessments())
 
 
 def assessments_from_points(path: Path) -> list[tuple[str, str, str, str]]:
@@ -240,8 +238,7 @@ def label_corpus(store: Store, model: LabelModel, chunk: int = 4096,
                  progress: Progress | None = None) -> LabelRun:
     """Label every clause in the store (all versions) and replace the ``labels`` table."""
     t0 = time.perf_counter()
-    rows = list(store.conn.execute("SELECT record_id, text, embed_key FROM clauses "
-                                   "ORDER BY record_id"))
+    rows = store.clause_inputs()
     if not rows:
         raise IndexMissing("no clauses in the store; run `policy-assistant ingest` first")
     run = LabelRun(clauses=len(rows))
@@ -347,8 +344,7 @@ def similar_clauses(store: Store, record_id: str, slug: str, model_name: str,
                     k: int = SIMILAR) -> list[Similar]:
     """The closest current clauses of the same category on other platforms (best per
     platform), by cosine of the stored vectors."""
-    me = store.conn.execute("SELECT platform_id, embed_key FROM clauses WHERE record_id=?",
-                            (record_id,)).fetchone()
+    me = store.clause_ref(record_id)
     if me is None:
         return []
     mine = store.embeddings(model_name, [me[1]]).get(me[1])
@@ -372,8 +368,7 @@ def similar_clauses(store: Store, record_id: str, slug: str, model_name: str,
     out = []
     for i in best.values():
         r = rows[i]
-        text = store.conn.execute("SELECT text FROM clauses WHERE record_id=?",
-                                  (r["record_id"],)).fetchone()[0]
+        text = store.clause_text(r["record_id"])
         out.append(Similar(r["record_id"], r["platform"], r["doc_type"], r["severity"],
                            round(float(sims[i]), 4), text))
     return out

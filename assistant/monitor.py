@@ -124,8 +124,7 @@ def record_monitor(store: Store, clause: ClauseRow, today: str | None = None,
     """Everything above for one record. ``today``: end the activity windows on this date
     instead of on the newest tracked version; ``accessed``: the citation's accessed date."""
     categories = as_slugs(ch.stored_categories(store)(clause.record_id))
-    pid = store.conn.execute("SELECT platform_id FROM clauses WHERE record_id=?",
-                             (clause.record_id,)).fetchone()[0]
+    pid = store.platform_of(clause.record_id)
     seed = clause.collection == "seed"
     activity = document_activity(store, pid, clause.doc_type, today)
     stability = clause_stability(store, clause.record_id, clause.meta if seed else None)

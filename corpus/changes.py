@@ -27,47 +27,17 @@ from typing import Any
 from corpus import faults, ids
 from corpus.diff import Change, Clause, WordOp, diff_clauses, render_word_diff
 from corpus.errors import BadInput, NotFound, StoreUnavailable
+from corpus.labels import labels_for, labels_key
 from corpus.meaning import Meaning, explain
 from corpus.segment import display_text
-from corpus.store import Store
+from corpus.store import Store, Version
 from corpus.text import clean_markdown
 
 ALGORITHM = "diff-4"  # bump when the diff, the summaries or the meanings change: stored pairs
 # are recomputed
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS changes(
-    change_id TEXT PRIMARY KEY, document_id TEXT NOT NULL, platform_id TEXT NOT NULL,
-    platform TEXT NOT NULL, doc_type TEXT NOT NULL, from_version TEXT NOT NULL,
-    to_version TEXT NOT NULL, from_date TEXT NOT NULL, to_date TEXT NOT NULL,
-    position INTEGER NOT NULL, kind TEXT NOT NULL, moved INTEGER NOT NULL,
-    old_ids TEXT NOT NULL, new_ids TEXT NOT NULL, old_section TEXT NOT NULL,
-    new_section TEXT NOT NULL, similarity REAL, summary TEXT NOT NULL, detail TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS changes_platform ON changes(platform_id, to_date);
-CREATE INDEX IF NOT EXISTS changes_pair ON changes(from_version, to_version);
-CREATE TABLE IF NOT EXISTS change_refs(
-    record_id TEXT NOT NULL, change_id TEXT NOT NULL, side TEXT NOT NULL,
-    PRIMARY KEY(record_id, change_id, side));
-CREATE TABLE IF NOT EXISTS change_pairs(
-    from_version TEXT NOT NULL, to_version TEXT NOT NULL, document_id TEXT NOT NULL,
-    algorithm TEXT NOT NULL, changes INTEGER NOT NULL, PRIMARY KEY(from_version, to_version));
-CREATE TABLE IF NOT EXISTS change_log(
-    change_id TEXT PRIMARY KEY, batch INTEGER NOT NULL, logged TEXT NOT NULL);
-"""
-
 Categories = Callable[[str], list[str]]
 UNSURE = 0.5  # labels below this confidence are shown as "slug?"
-
-
-@dataclass(frozen=True)
-class Version:
-    version_id: str
-    document_id: str
-    version_date: str
-    kind: str  # current | history
-    sha256: str
-    platform: str
-    doc_type: str
 
 
 @dataclass
@@ -128,38 +98,25 @@ class RecordHistory:
         return d
 
 
-def ensure_schema(store: Store) -> None:
-    with store.conn:
-        store.conn.executescript(_SCHEMA)
-
-
 # ---- reading versions ---------------------------------------------------------------------
 
 
 def versions_of(store: Store, document_id: str) -> list[Version]:
     """A document's versions, oldest first (a current version sorts after a history one
     of the same date)."""
-    rows = store.conn.execute(
-        "SELECT v.version_id, v.document_id, v.version_date, v.kind, v.sha256, d.platform, "
-        "d.doc_type FROM versions v JOIN documents d ON d.document_id=v.document_id "
-        "WHERE v.document_id=? ORDER BY v.version_date, v.kind='current', v.version_id",
-        (document_id,))
-    return [Version(*r) for r in rows]
+    return store.versions_of(document_id)
 
 
 def version(store: Store, version_id: str) -> Version:
     """A version by its ID, or by an unambiguous prefix of it (``zoom-tos-8zq4@2023-07-28``)."""
     vid = version_id.strip()
-    rows = store.conn.execute(
-        "SELECT v.version_id, v.document_id, v.version_date, v.kind, v.sha256, d.platform, "
-        "d.doc_type FROM versions v JOIN documents d ON d.document_id=v.document_id "
-        "WHERE v.version_id=? OR substr(v.version_id, 1, ?)=? ORDER BY v.version_id",
-        (vid, len(vid), vid)).fetchall()
-    exact = [r for r in rows if r[0] == vid]
+    rows = store.versions_like(vid)
+    exact = [r for r in rows if r.version_id == vid]
     if exact or len(rows) == 1:
-        return Version(*(exact or rows)[0])
+        return (exact or rows)[0]
     if rows:
-        raise BadInput(f"version {vid!r} is ambiguous: " + ", ".join(r[0] for r in rows[:5]))
+        raise BadInput(f"version {vid!r} is ambiguous: "
+                       + ", ".join(r.version_id for r in rows[:5]))
     doc = vid.split("@", 1)[0]
     known = [v.version_id for v in versions_of(store, doc)]
     hint = f"; versions of {doc}: {', '.join(known)}" if known else ""
@@ -168,17 +125,12 @@ def version(store: Store, version_id: str) -> Version:
 
 def version_clauses(store: Store, version_id: str) -> list[Clause]:
     """The clauses of one version in document order, with their text as in that version."""
-    row = store.conn.execute("SELECT text FROM versions WHERE version_id=?",
-                             (version_id,)).fetchone()
-    source = row[0] if row else ""
+    source = store.version_text(version_id)
     out = []
-    for r in store.conn.execute(
-            "SELECT o.record_id, o.section, o.start, o.end, c.text FROM occurrences o JOIN "
-            "clauses c ON c.record_id=o.record_id WHERE o.version_id=? ORDER BY o.position",
-            (version_id,)):
-        raw = source[r[2]:r[3]] if source and r[3] <= len(source) else ""
-        text = display_text(raw) if raw else r[4]
-        out.append(Clause(r[0], r[1], text or r[4], raw))
+    for o in store.occurrences(version_id):
+        raw = source[o.start:o.end] if source and o.end <= len(source) else ""
+        text = display_text(raw) if raw else o.text
+        out.append(Clause(o.record_id, o.section, text or o.text, raw))
     return out
 
 
@@ -186,29 +138,15 @@ def version_clauses(store: Store, version_id: str) -> list[Clause]:
 
 
 def stored_categories(store: Store) -> Categories:
-    """Category slugs of a record: from a labels table if one exists, else the record's meta."""
-    conn = store.conn
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    label_sql = None
-    for table in ("labels", "clause_labels", "categories"):
-        if table in tables:
-            cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-            col = next((c for c in ("slug", "category", "label") if c in cols), None)
-            conf = "confidence" if "confidence" in cols else "1.0"
-            if "record_id" in cols and col:
-                label_sql = (f"SELECT {col}, {conf} FROM {table} WHERE record_id=? "
-                             f"ORDER BY {conf} DESC, {col}")
-                break
+    """Category slugs of a record: its labels (surest first; one the classifier was unsure of
+    gets a question mark), else the categories in the record's meta."""
 
     def lookup(record_id: str) -> list[str]:
-        if label_sql:
-            # a label the classifier was unsure of is shown with a question mark
-            got = [f"{r[0]}{'?' if r[1] is not None and r[1] < UNSURE else ''}"
-                   for r in conn.execute(label_sql, (record_id,)) if r[0]]
-            if got:
-                return list(dict.fromkeys(got))
-        r = conn.execute("SELECT meta FROM clauses WHERE record_id=?", (record_id,)).fetchone()
-        cats = json.loads(r[0]).get("categories") if r and r[0] else None
+        got = [f"{lb.slug}{'?' if lb.confidence < UNSURE else ''}"
+               for lb in labels_for(store, record_id) if lb.slug]
+        if got:
+            return list(dict.fromkeys(got))
+        cats = store.clause_meta(record_id).get("categories")
         if isinstance(cats, str):
             cats = [c.strip() for c in cats.split(",")]
         return [c for c in cats or [] if c]
@@ -345,7 +283,7 @@ def compute_changes(store: Store, categories: Categories | None = None,
     try:
         return _compute(store, categories, document_id)
     except sqlite3.OperationalError as exc:
-        if "readonly" not in str(exc).replace(" ", "") or not _has_table(store):
+        if "readonly" not in str(exc).replace(" ", "") or not has_change_records(store):
             raise StoreUnavailable(f"cannot write change records to {store.path} ({exc}); "
                                    "run `policy-assistant ingest` once with write access"
                                    ) from None
@@ -354,11 +292,9 @@ def compute_changes(store: Store, categories: Categories | None = None,
 
 def _compute(store: Store, categories: Categories | None,
              document_id: str | None) -> ChangeStats:
-    ensure_schema(store)
     cats = categories or stored_categories(store)
     stats = ChangeStats()
-    docs = ([document_id] if document_id else [r[0] for r in store.conn.execute(
-        "SELECT document_id FROM versions GROUP BY document_id HAVING COUNT(*) > 1")])
+    docs = [document_id] if document_id else store.tracked_documents()
     done = {(r[0], r[1]): r[2] for r in store.conn.execute(
         "SELECT from_version, to_version, algorithm FROM change_pairs")}
     key = algorithm_key(store)
@@ -407,9 +343,6 @@ def log_arrivals(store: Store) -> int:
 
 def latest_batch(store: Store) -> int:
     """The batch number of the newest change records (0 before any)."""
-    if store.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
-                          "name='change_log'").fetchone() is None:
-        return 0
     row = store.conn.execute("SELECT MAX(batch) FROM change_log").fetchone()
     return int(row[0] or 0)
 
@@ -427,13 +360,10 @@ def _delete_pair(store: Store, from_version: str, to_version: str) -> None:
 def algorithm_key(store: Store) -> str:
     """What stored change records depend on besides the versions: the diff algorithm and the
     labels their summaries name (relabelling the corpus rewrites the summaries)."""
-    tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE "
-                                               "type='table'")}
-    if "labels" not in tables:
+    labels = labels_key(store)
+    if not labels:
         return ALGORITHM
-    model = store.conn.execute("SELECT value FROM meta WHERE key='labels_model'").fetchone()
-    n = store.conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
-    digest = hashlib.sha256(f"{model[0] if model else ''}|{n}".encode()).hexdigest()[:8]
+    digest = hashlib.sha256(labels.encode()).hexdigest()[:8]
     return f"{ALGORITHM}|labels:{digest}"
 
 
@@ -473,9 +403,9 @@ def _row(r: sqlite3.Row) -> ChangeRecord:
         detail.get("words", []), detail.get("reason", ""), detail.get("meaning", {}))
 
 
-def _has_table(store: Store) -> bool:
-    return store.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
-                              "name='changes'").fetchone() is not None
+def has_change_records(store: Store) -> bool:
+    """Whether change records were ever computed for this store (any version pair)."""
+    return store.conn.execute("SELECT 1 FROM change_pairs LIMIT 1").fetchone() is not None
 
 
 def resolve_platform(store: Store, platform: str) -> str:
@@ -501,6 +431,11 @@ def resolve_doc_type(store: Store, platform_id: str, doc_type: str) -> str:
     raise BadInput(f"no document {doc_type!r} for this platform; it has: {', '.join(types)}")
 
 
+def tracked_platforms(store: Store) -> dict[str, str]:
+    """platform_id -> name of the platforms with a document of more than one version."""
+    return store.tracked_platforms()
+
+
 def changes_for(store: Store, platform: str, doc_type: str | None = None,
                 since: str | None = None, until: str | None = None,
                 kinds: tuple[str, ...] | None = None, refresh: bool = True
@@ -513,8 +448,6 @@ def changes_for(store: Store, platform: str, doc_type: str | None = None,
     pid = resolve_platform(store, platform)
     if refresh:
         compute_changes(store)
-    elif not _has_table(store):
-        return []
     sql = "SELECT * FROM changes WHERE platform_id=?"
     args: list[Any] = [pid]
     if doc_type:
@@ -534,37 +467,42 @@ def changes_for(store: Store, platform: str, doc_type: str | None = None,
 
 
 def get_change(store: Store, change_id: str) -> ChangeRecord:
-    if _has_table(store):
-        r = store.conn.execute("SELECT * FROM changes WHERE change_id=?",
-                               (change_id.strip(),)).fetchone()
-        if r is not None:
-            return _row(r)
-    raise NotFound(f"no change record {change_id!r}")
+    r = store.conn.execute("SELECT * FROM changes WHERE change_id=?",
+                           (change_id.strip(),)).fetchone()
+    if r is None:
+        raise NotFound(f"no change record {change_id!r}")
+    return _row(r)
+
+
+def find_change(store: Store, old_ids: list[str], new_ids: list[str]) -> ChangeRecord | None:
+    """The stored change record between exactly these record IDs, if there is one."""
+    r = store.conn.execute("SELECT * FROM changes WHERE old_ids=? AND new_ids=?",
+                           (json.dumps(old_ids), json.dumps(new_ids))
+                           ).fetchone()
+    return _row(r) if r is not None else None
 
 
 def history_of(store: Store, record_id: str) -> RecordHistory:
     """Which versions of its document hold the record, and the change records naming it."""
     clause = store.clause(record_id)  # raises NotFound
-    present = {r[0] for r in store.conn.execute(
-        "SELECT DISTINCT version_id FROM occurrences WHERE record_id=?", (record_id,))}
+    present = store.versions_holding(record_id)
     versions = [{"version_id": v.version_id, "date": v.version_date, "kind": v.kind,
                  "present": v.version_id in present}
                 for v in versions_of(store, clause.document_id)]
     changes: list[ChangeRecord] = []
     previous: list[str] = []
     nxt: list[str] = []
-    if _has_table(store):
-        for r in store.conn.execute(
-                "SELECT c.*, x.side FROM change_refs x JOIN changes c ON "
-                "c.change_id=x.change_id WHERE x.record_id=? ORDER BY c.to_date, c.position",
-                (record_id,)):
-            rec = _row(r)
-            if not any(c.change_id == rec.change_id for c in changes):
-                changes.append(rec)
-            if r["side"] == "new":
-                previous += [i for i in rec.old_ids if i != record_id and i not in previous]
-            else:
-                nxt += [i for i in rec.new_ids if i != record_id and i not in nxt]
+    for r in store.conn.execute(
+            "SELECT c.*, x.side FROM change_refs x JOIN changes c ON "
+            "c.change_id=x.change_id WHERE x.record_id=? ORDER BY c.to_date, c.position",
+            (record_id,)):
+        rec = _row(r)
+        if not any(c.change_id == rec.change_id for c in changes):
+            changes.append(rec)
+        if r["side"] == "new":
+            previous += [i for i in rec.old_ids if i != record_id and i not in previous]
+        else:
+            nxt += [i for i in rec.new_ids if i != record_id and i not in nxt]
     return RecordHistory(record_id, clause.document_id, clause.platform, clause.doc_type,
                          versions, changes, previous, nxt)
 

@@ -1,9 +1,10 @@
-"""Clause labels in the store: the ``labels`` table and the live counts read from it.
+"""Clause labels in the store: the ``labels`` table's repository and the live counts read
+from it.
 
 ``labels(record_id, slug, confidence, severity, reason)`` holds one row per (clause, category)
-the classifier assigned; the table is created here (CREATE TABLE IF NOT EXISTS), so stores
-written before labels existed keep working. Prevalence is always computed from the store at
-the moment it is asked, never cached.
+the classifier assigned (its DDL is in ``corpus.schema``, so it exists in every store; an
+unlabelled store has no rows). Prevalence is always computed from the store at the moment it
+is asked, never cached.
 """
 
 from __future__ import annotations
@@ -11,16 +12,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from corpus import faults
 from corpus.store import Store
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS labels(
-    record_id TEXT NOT NULL, slug TEXT NOT NULL, confidence REAL NOT NULL,
-    severity TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(record_id, slug));
-CREATE INDEX IF NOT EXISTS labels_slug ON labels(slug, severity);
-"""
 
 # clauses present in the current version of their document, with the platform and doc type
 _CURRENT = ("SELECT DISTINCT c.record_id, c.platform_id, c.doc_type FROM clauses c "
@@ -34,6 +29,13 @@ class Label:
     confidence: float
     severity: str
     reason: str
+
+
+class RecordLabel(NamedTuple):
+    record_id: str
+    slug: str
+    confidence: float
+    severity: str
 
 
 @dataclass(frozen=True)
@@ -56,21 +58,24 @@ class Prevalence:
                 f"{' / '.join(self.doc_types)} in the corpus of {self.as_of}{only}")
 
 
-def ensure_schema(store: Store) -> None:
-    with store.conn:
-        store.conn.executescript(_SCHEMA)
-
-
 def has_labels(store: Store) -> bool:
-    return store.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
-                              "name='labels'").fetchone() is not None and \
-        store.conn.execute("SELECT 1 FROM labels LIMIT 1").fetchone() is not None
+    """Whether the corpus has been labelled (any label stored)."""
+    return store.conn.execute("SELECT 1 FROM labels LIMIT 1").fetchone() is not None
+
+
+def labels_key(store: Store) -> str:
+    """What the stored labels were made with and how many there are ("" before any run of
+    ``replace_labels``): the change summaries that name categories depend on it."""
+    row = store.conn.execute("SELECT value FROM meta WHERE key='labels_model'").fetchone()
+    n = store.conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
+    if row is None and not n:
+        return ""
+    return f"{row[0] if row else ''}|{n}"
 
 
 def replace_labels(store: Store, rows: Iterable[tuple[str, str, float, str, str]],
                    model_info: str = "") -> int:
     """Replace every label with ``rows`` (record_id, slug, confidence, severity, reason)."""
-    ensure_schema(store)
     n = 0
     with store.conn:
         store.conn.execute("DELETE FROM labels")
@@ -106,17 +111,26 @@ def model_info(store: Store) -> dict[str, str]:
 
 
 def labels_for(store: Store, record_id: str) -> list[Label]:
-    if not has_labels(store):
-        return []
+    """The record's labels, surest first."""
     return [Label(r[0], r[1], r[2], r[3]) for r in store.conn.execute(
         "SELECT slug, confidence, severity, reason FROM labels WHERE record_id=? "
         "ORDER BY confidence DESC, slug", (record_id,))]
 
 
+def severities(store: Store, slug: str) -> dict[str, str]:
+    """record_id -> severity of every clause labelled ``slug``."""
+    return {str(r[0]): str(r[1]) for r in store.conn.execute(
+        "SELECT record_id, severity FROM labels WHERE slug=?", (slug,))}
+
+
+def all_labels(store: Store) -> list[RecordLabel]:
+    """Every stored label, surest first."""
+    return [RecordLabel(*r) for r in store.conn.execute(
+        "SELECT record_id, slug, confidence, severity FROM labels ORDER BY confidence DESC")]
+
+
 def label_counts(store: Store) -> dict[str, dict[str, int]]:
     """Per category: labelled clauses (all stored versions) and those in current documents."""
-    if not has_labels(store):
-        return {}
     out: dict[str, dict[str, int]] = {}
     for slug, n in store.conn.execute("SELECT slug, COUNT(*) FROM labels GROUP BY slug"):
         out[slug] = {"clauses": n, "current": 0}
@@ -136,7 +150,6 @@ def corpus_date(store: Store) -> str:
 def prevalence(store: Store, slug: str, doc_types: Sequence[str]) -> Prevalence:
     """How many platforms have a current clause of ``slug`` in a document of ``doc_types``,
     out of the platforms that have a current document of one of those types."""
-    ensure_schema(store)
     q = ",".join("?" * len(doc_types))
     of = store.conn.execute(
         f"SELECT COUNT(DISTINCT platform_id) FROM documents WHERE current_version IS NOT NULL "
@@ -156,8 +169,6 @@ def current_labelled(store: Store, slugs: Sequence[str] = (), severities: Sequen
                      platform_ids: Sequence[str] = ()) -> list[sqlite3.Row]:
     """Current clauses with a label matching every given filter (empty filter: any):
     record_id, platform_id, platform, doc_type, embed_key, slug, confidence, severity."""
-    if not has_labels(store):
-        return []
     sql = ("SELECT c.record_id, c.platform_id, c.platform, c.doc_type, c.embed_key, l.slug, "
            "l.confidence, l.severity FROM labels l JOIN clauses c ON c.record_id=l.record_id "
            f"WHERE l.record_id IN (SELECT record_id FROM ({_CURRENT}))")

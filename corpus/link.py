@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 
 from rapidfuzz import fuzz
 
-from corpus.store import Store
+from corpus.store import Quote, Store
 from corpus.text import normalise, words
 
 THRESHOLD = 85.0
@@ -55,10 +55,8 @@ def best_match(quote: str, clauses: Candidates) -> tuple[str | None, float]:
 def link_key(store: Store) -> str:
     """A digest of what the links are computed from; it changes when any of it does."""
     h = hashlib.sha256()
-    for sql in ("SELECT version_id, sha256 FROM versions ORDER BY version_id",
-                "SELECT document_id, current_version FROM documents ORDER BY document_id",
-                "SELECT annotation_id, platform_id, quote FROM annotations ORDER BY annotation_id"):
-        for row in store.conn.execute(sql):
+    for rows in store.link_basis():
+        for row in rows:
             h.update("\x1f".join(str(v) for v in row).encode("utf-8", "surrogatepass") + b"\x1e")
         h.update(b"\x1d")
     return h.hexdigest()[:32]
@@ -72,23 +70,21 @@ def links_due(store: Store) -> bool:
 def link_annotations(store: Store, progress: Callable[[Iterable], Iterable] = lambda x: x) -> int:
     """Set each annotation's linked record; returns how many link."""
     key = link_key(store)
-    rows = list(store.conn.execute(
-        "SELECT annotation_id, platform_id, quote FROM annotations WHERE quote != ''"))
-    by_platform: dict[str, list] = defaultdict(list)
-    for r in rows:
-        by_platform[r[1]].append(r)
+    by_platform: dict[str, list[Quote]] = defaultdict(list)
+    for q in store.quotes():
+        by_platform[q.platform_id].append(q)
     known = store.platforms()
     links: list[tuple[str, str | None, float | None]] = []
     linked = 0
     for pid in progress(sorted(by_platform)):
         if pid not in known:
-            links += [(r[0], None, None) for r in by_platform[pid]]
+            links += [(q.annotation_id, None, None) for q in by_platform[pid]]
             continue
         clauses = candidates([(c["record_id"], normalise(c["text"]))
                               for c in store.current_clauses(pid)])
-        for r in by_platform[pid]:
-            rid, score = best_match(r[2], clauses)
-            links.append((r[0], rid, round(score, 1) if rid else None))
+        for q in by_platform[pid]:
+            rid, score = best_match(q.quote, clauses)
+            links.append((q.annotation_id, rid, round(score, 1) if rid else None))
             linked += rid is not None
     store.set_annotation_links(links, key)
     return linked

@@ -13,47 +13,13 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from corpus import faults, ids
 from corpus.errors import BadInput, NotFound, StoreUnavailable
 from corpus.models import Annotation, Document, SeedRecord, Segment
+from corpus.schema import check_read_only, migrate
 from corpus.text import normalise
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS platforms(platform_id TEXT PRIMARY KEY, name TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents(
-    document_id TEXT PRIMARY KEY, platform_id TEXT NOT NULL, platform TEXT NOT NULL,
-    doc_type TEXT NOT NULL, collection TEXT NOT NULL, current_version TEXT);
-CREATE TABLE IF NOT EXISTS versions(
-    version_id TEXT PRIMARY KEY, document_id TEXT NOT NULL, version_date TEXT NOT NULL,
-    sha256 TEXT NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL,
-    text TEXT NOT NULL, meta TEXT NOT NULL, UNIQUE(document_id, sha256));
-CREATE TABLE IF NOT EXISTS clauses(
-    record_id TEXT PRIMARY KEY, document_id TEXT NOT NULL, platform_id TEXT NOT NULL,
-    platform TEXT NOT NULL, doc_type TEXT NOT NULL, text TEXT NOT NULL, norm_sha TEXT NOT NULL,
-    embed_text TEXT NOT NULL, embed_key TEXT NOT NULL, origin TEXT NOT NULL, meta TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS clauses_embed ON clauses(embed_key);
-CREATE INDEX IF NOT EXISTS clauses_platform ON clauses(platform_id);
-CREATE TABLE IF NOT EXISTS occurrences(
-    version_id TEXT NOT NULL, position INTEGER NOT NULL, record_id TEXT NOT NULL,
-    section TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    PRIMARY KEY(version_id, position));
-CREATE INDEX IF NOT EXISTS occurrences_record ON occurrences(record_id);
-CREATE TABLE IF NOT EXISTS embeddings(
-    embed_key TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL,
-    PRIMARY KEY(embed_key, model));
-CREATE TABLE IF NOT EXISTS annotations(
-    annotation_id TEXT PRIMARY KEY, platform_id TEXT NOT NULL, platform TEXT NOT NULL,
-    case_title TEXT NOT NULL, classification TEXT NOT NULL, quote TEXT NOT NULL,
-    note TEXT NOT NULL, source_document TEXT NOT NULL, title TEXT NOT NULL,
-    record_id TEXT, match_score REAL);
-CREATE INDEX IF NOT EXISTS annotations_record ON annotations(record_id);
-CREATE TABLE IF NOT EXISTS sources(path TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
-"""
 
 
 @dataclass
@@ -84,38 +50,97 @@ class ClauseRow:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Version:
+    version_id: str
+    document_id: str
+    version_date: str
+    kind: str  # current | history
+    sha256: str
+    platform: str
+    doc_type: str
+
+
+class Occurrence(NamedTuple):
+    """A clause where one version holds it: offsets into that version's text."""
+    record_id: str
+    section: str
+    start: int
+    end: int
+    text: str  # the clause's stored display text
+
+
+class Span(NamedTuple):
+    """A clause of a document's current version: its offsets in that version's text."""
+    platform: str
+    record_id: str
+    start: int
+    end: int
+
+
+class StoredVector(NamedTuple):
+    """One distinct clause input's vector, with one of its clauses' platform."""
+    vector: bytes
+    platform_id: str
+    current: bool  # the clause is in the current version of its document
+
+
+class ClauseInput(NamedTuple):
+    record_id: str
+    text: str
+    embed_key: str
+
+
+class ClauseRef(NamedTuple):
+    platform_id: str
+    embed_key: str
+    text: str
+
+
+class Assessment(NamedTuple):
+    """A ToS;DR point as stored: who, which case, how it was rated, what it quotes."""
+    platform_id: str
+    case: str
+    classification: str
+    quote: str
+
+
+class Quote(NamedTuple):
+    annotation_id: str
+    platform_id: str
+    quote: str
+
+
 def embed_input(section: str, text: str) -> str:
     """What the embedding model reads: the section path gives a short clause its context."""
     return f"{section}: {text}" if section else text
 
 
 class Store:
-    def __init__(self, path: Path | str):
+    """The records' repository: the only way into the SQLite file (``corpus.schema`` holds its
+    tables). ``read_only`` opens an existing, current store without ever writing it."""
+
+    def __init__(self, path: Path | str, read_only: bool = False):
         self.path = Path(path)
         try:
+            if read_only:
+                self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True,
+                                            check_same_thread=False)
+                self.conn.row_factory = sqlite3.Row
+                check_read_only(self.conn, self.path)
+                return
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
-            self._migrate()
+            migrate(self.conn, self.path)
         except (OSError, sqlite3.Error) as exc:  # a file where a folder should be, not SQLite
             reason = getattr(exc, "strerror", None) or str(exc)
             raise StoreUnavailable(f"cannot open the store {self.path} ({reason}); --data-dir "
                                    "must be a folder this user can write, holding no store or "
                                    "one made by policy-assistant") from None
-
-    def _migrate(self) -> None:
-        with self.conn:
-            self.conn.executescript(_SCHEMA)
-            row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None:
-                self.conn.execute("INSERT INTO meta VALUES('schema_version', ?)",
-                                  (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise BadInput(f"{self.path} was written by a newer policy-assistant "
-                               f"(schema {row[0]}, this one reads {SCHEMA_VERSION})")
 
     def close(self) -> None:
         self.conn.close()
@@ -308,6 +333,25 @@ class Store:
                 out[r[0]] = r[1]
         return out
 
+    def stored_vectors(self, model: str) -> list[StoredVector]:
+        """Every vector of ``model``, one per distinct clause input, by embed key."""
+        return [StoredVector(r[0], str(r[1]), bool(r[2])) for r in self.conn.execute(
+            "SELECT e.vector, c.platform_id, "
+            "  EXISTS(SELECT 1 FROM occurrences o JOIN documents d ON "
+            "         d.current_version=o.version_id WHERE o.record_id=c.record_id) "
+            "FROM embeddings e JOIN clauses c ON c.embed_key=e.embed_key "
+            "WHERE e.model=? GROUP BY e.embed_key ORDER BY e.embed_key", (model,))]
+
+    def embed_texts(self) -> list[str]:
+        """Every distinct text the embedding model reads, sorted."""
+        return sorted(str(r[0]) for r in self.conn.execute(
+            "SELECT DISTINCT embed_text FROM clauses"))
+
+    def version_chars(self) -> int:
+        """Characters of every stored version's text."""
+        return int(self.conn.execute("SELECT SUM(LENGTH(text)) FROM versions"
+                                     ).fetchone()[0] or 0)
+
     def index_rows(self) -> Iterator[dict[str, Any]]:
         """Every clause with what an index needs: text, metadata and validity dates.
 
@@ -381,6 +425,89 @@ class Store:
                                  "ESCAPE '\\' ORDER BY record_id LIMIT ?", (escaped + "%", limit))
         return [r[0] for r in rows]
 
+    def clause_ref(self, record_id: str) -> ClauseRef | None:
+        r = self.conn.execute("SELECT platform_id, embed_key, text FROM clauses WHERE "
+                              "record_id=?", (record_id,)).fetchone()
+        return ClauseRef(str(r[0]), str(r[1]), str(r[2])) if r else None
+
+    def platform_of(self, record_id: str) -> str:
+        """The platform ID of a record."""
+        return self._clause_ref(record_id).platform_id
+
+    def clause_text(self, record_id: str) -> str:
+        return self._clause_ref(record_id).text
+
+    def _clause_ref(self, record_id: str) -> ClauseRef:
+        ref = self.clause_ref(record_id)
+        if ref is None:
+            raise NotFound(f"no record {record_id!r} in the store")
+        return ref
+
+    def clause_meta(self, record_id: str) -> dict[str, Any]:
+        """The record's stored metadata ({} for an unknown record)."""
+        r = self.conn.execute("SELECT meta FROM clauses WHERE record_id=?",
+                              (record_id,)).fetchone()
+        return json.loads(r[0]) if r and r[0] else {}
+
+    def clause_inputs(self) -> list[ClauseInput]:
+        """(record_id, text, embed_key) of every clause, all versions, by record ID."""
+        return [ClauseInput(str(r[0]), str(r[1]), str(r[2])) for r in self.conn.execute(
+            "SELECT record_id, text, embed_key FROM clauses ORDER BY record_id")]
+
+    def current_spans(self) -> list[Span]:
+        """Where every clause of a current version sits in that version's text."""
+        return [Span(str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in self.conn.execute(
+            "SELECT d.platform, o.record_id, o.start, o.end FROM occurrences o JOIN documents d "
+            "ON o.version_id=d.current_version ORDER BY o.position")]
+
+    # ---- versions --------------------------------------------------------------------------
+
+    _VERSION = ("SELECT v.version_id, v.document_id, v.version_date, v.kind, v.sha256, "
+                "d.platform, d.doc_type FROM versions v JOIN documents d ON "
+                "d.document_id=v.document_id ")
+
+    def versions_of(self, document_id: str) -> list[Version]:
+        """A document's versions, oldest first (a current version sorts after a history one
+        of the same date)."""
+        return [Version(*r) for r in self.conn.execute(
+            self._VERSION + "WHERE v.document_id=? ORDER BY v.version_date, "
+            "v.kind='current', v.version_id", (document_id,))]
+
+    def versions_like(self, version_id: str) -> list[Version]:
+        """The version ``version_id`` and those whose ID starts with it, by ID."""
+        return [Version(*r) for r in self.conn.execute(
+            self._VERSION + "WHERE v.version_id=? OR substr(v.version_id, 1, ?)=? "
+            "ORDER BY v.version_id", (version_id, len(version_id), version_id))]
+
+    def version_text(self, version_id: str) -> str:
+        row = self.conn.execute("SELECT text FROM versions WHERE version_id=?",
+                                (version_id,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def occurrences(self, version_id: str) -> list[Occurrence]:
+        """The clauses of one version, in document order."""
+        return [Occurrence(*r) for r in self.conn.execute(
+            "SELECT o.record_id, o.section, o.start, o.end, c.text FROM occurrences o JOIN "
+            "clauses c ON c.record_id=o.record_id WHERE o.version_id=? ORDER BY o.position",
+            (version_id,))]
+
+    def versions_holding(self, record_id: str) -> set[str]:
+        return {str(r[0]) for r in self.conn.execute(
+            "SELECT DISTINCT version_id FROM occurrences WHERE record_id=?", (record_id,))}
+
+    def tracked_documents(self) -> list[str]:
+        """Documents with more than one stored version."""
+        return [str(r[0]) for r in self.conn.execute(
+            "SELECT document_id FROM versions GROUP BY document_id HAVING COUNT(*) > 1")]
+
+    def tracked_platforms(self) -> dict[str, str]:
+        """platform_id -> name of platforms with a document of more than one version."""
+        return {str(r[0]): str(r[1]) for r in self.conn.execute(
+            "SELECT DISTINCT d.platform_id, d.platform FROM documents d JOIN versions v ON "
+            "v.document_id=d.document_id GROUP BY d.document_id HAVING COUNT(*) > 1")}
+
+    # ---- annotations -----------------------------------------------------------------------
+
     def annotations_for(self, record_id: str) -> list[sqlite3.Row]:
         return list(self.conn.execute(
             "SELECT * FROM annotations WHERE record_id=? ORDER BY annotation_id", (record_id,)))
@@ -391,6 +518,28 @@ class Store:
         return [(str(p), str(c), str(q)) for p, c, q in self.conn.execute(
             "SELECT platform_id, case_title, quote FROM annotations WHERE length(quote) >= ? "
             "ORDER BY annotation_id", (min_chars,))]
+
+    def assessments(self) -> list[Assessment]:
+        """Every ToS;DR point that quotes something, in annotation order."""
+        return [Assessment(str(p), str(c), str(k), str(q)) for p, c, k, q in self.conn.execute(
+            "SELECT platform_id, case_title, classification, quote FROM annotations "
+            "WHERE quote != '' ORDER BY annotation_id")]
+
+    def quotes(self) -> list[Quote]:
+        """(annotation_id, platform_id, quote) of every point that quotes something."""
+        return [Quote(str(a), str(p), str(q)) for a, p, q in self.conn.execute(
+            "SELECT annotation_id, platform_id, quote FROM annotations WHERE quote != ''")]
+
+    def link_basis(self) -> Iterator[list[tuple[Any, ...]]]:
+        """What annotation links depend on, as three row groups: the versions, each
+        document's current version, the annotations' quotes (``corpus.link.link_key``)."""
+        for sql in ("SELECT version_id, sha256 FROM versions ORDER BY version_id",
+                    "SELECT document_id, current_version FROM documents ORDER BY document_id",
+                    "SELECT annotation_id, platform_id, quote FROM annotations "
+                    "ORDER BY annotation_id"):
+            yield [tuple(r) for r in self.conn.execute(sql)]
+
+    # ---- platforms and documents -----------------------------------------------------------
 
     def platforms(self) -> dict[str, str]:
         """platform_id -> display name, for platforms that have documents."""

@@ -1,9 +1,8 @@
 """Watches and the digest of watched changes.
 
 A watch follows a platform, optionally one document type and one clause category. Watches live
-in the store beside the records (an ingest never writes these tables, so they survive every
-re-ingest); this module owns its tables and their schema version (``meta`` key
-``watches_schema``: a store written by a newer version is refused, an older one migrated).
+in the store beside the records (an ingest never writes the ``watches`` table, so they survive
+every re-ingest); this module is that table's repository (its DDL is in ``corpus.schema``).
 
 The digest lists the wording changes (modified, added or removed clauses) that match a watch,
 with their meaning and record IDs. By default it lists what arrived since the previous digest
@@ -25,15 +24,6 @@ from corpus.meaning import Meaning
 from corpus.store import Store
 from corpus.taxonomy import load_taxonomy
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS watches(
-    watch_id INTEGER PRIMARY KEY AUTOINCREMENT, platform_id TEXT NOT NULL,
-    platform TEXT NOT NULL, doc_type TEXT NOT NULL, category TEXT NOT NULL,
-    created TEXT NOT NULL, since_batch INTEGER NOT NULL,
-    UNIQUE(platform_id, doc_type, category));
-"""
-MIGRATIONS: dict[int, str] = {}  # from version N to N+1, when the tables change
 WORDING = ("modified", "added", "removed")
 
 
@@ -99,23 +89,10 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def ensure_schema(store: Store) -> None:
+def _write(store: Store, sql: str, args: tuple) -> None:
     try:
         with store.conn:
-            row = store.conn.execute("SELECT value FROM meta WHERE key='watches_schema'"
-                                     ).fetchone()
-            version = int(row[0]) if row else 0
-            if version > SCHEMA_VERSION:
-                raise BadInput(f"the watches in {store.path} were written by a newer "
-                               f"policy-assistant (watches schema {version}, this one reads "
-                               f"{SCHEMA_VERSION})")
-            if version == SCHEMA_VERSION:
-                return
-            store.conn.executescript(_SCHEMA)
-            for v in range(max(version, 1), SCHEMA_VERSION):
-                store.conn.executescript(MIGRATIONS[v])
-            store.conn.execute("INSERT OR REPLACE INTO meta VALUES('watches_schema', ?)",
-                               (str(SCHEMA_VERSION),))
+            store.conn.execute(sql, args)
     except sqlite3.OperationalError as exc:
         raise StoreUnavailable(f"cannot write watches to {store.path} ({exc})") from None
 
@@ -133,26 +110,19 @@ def _category(value: str) -> str:
 def add_watch(store: Store, platform: str, doc_type: str = "", category: str = "") -> Watch:
     """Watch a platform (an ID or a name), optionally one document type and one category.
     Adding the same watch again returns the one there."""
-    ensure_schema(store)
     pid = ch.resolve_platform(store, platform)
     dtype = ch.resolve_doc_type(store, pid, doc_type) if doc_type else ""
     cat = _category(category)
     name = store.platforms()[pid]
-    with store.conn:
-        store.conn.execute(
-            "INSERT OR IGNORE INTO watches(platform_id, platform, doc_type, category, created, "
-            "since_batch) VALUES(?, ?, ?, ?, ?, ?)",
-            (pid, name, dtype, cat, _now(), ch.latest_batch(store)))
+    _write(store, "INSERT OR IGNORE INTO watches(platform_id, platform, doc_type, category, "
+           "created, since_batch) VALUES(?, ?, ?, ?, ?, ?)",
+           (pid, name, dtype, cat, _now(), ch.latest_batch(store)))
     row = store.conn.execute("SELECT * FROM watches WHERE platform_id=? AND doc_type=? AND "
                              "category=?", (pid, dtype, cat)).fetchone()
     return Watch(*row)
 
 
 def list_watches(store: Store) -> list[Watch]:
-    if store.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='watches'"
-                          ).fetchone() is None:
-        return []
-    ensure_schema(store)
     return [Watch(*r) for r in store.conn.execute("SELECT * FROM watches ORDER BY watch_id")]
 
 
@@ -160,8 +130,7 @@ def remove_watch(store: Store, watch_id: int) -> Watch:
     got = [w for w in list_watches(store) if w.watch_id == watch_id]
     if not got:
         raise NotFound(f"no watch {watch_id}; `policy-assistant watch list` shows them")
-    with store.conn:
-        store.conn.execute("DELETE FROM watches WHERE watch_id=?", (watch_id,))
+    _write(store, "DELETE FROM watches WHERE watch_id=?", (watch_id,))
     return got[0]
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from corpus.store import Store
 
 QUESTION = "Can Spotify terminate my account without notice?"
 
@@ -35,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--precisions", default="fp32,bf16,int8")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args(argv)
-    conn = sqlite3.connect(f"file:{args.store}?mode=ro", uri=True)
-    inputs = sorted(r[0] for r in conn.execute("SELECT DISTINCT embed_text FROM clauses"))
+    inputs = Store(args.store, read_only=True).embed_texts()
     texts = random.Random(0).sample(inputs, min(args.texts, len(inputs)))
     cache = Path(tempfile.mkdtemp(prefix="bench-embedders-"))
     names = args.precisions.split(",")

@@ -23,7 +23,7 @@ from corpus.store import Store
 
 def read_floor(store: Store, model_name: str) -> float:
     t = time.perf_counter()
-    rows = list(store.conn.execute("SELECT record_id, text, embed_key FROM clauses"))
+    rows = store.clause_inputs()
     vecs = store.embeddings(model_name, sorted({r[2] for r in rows}))
     np.stack([np.frombuffer(vecs[r[2]], dtype=np.float32) for r in rows if r[2] in vecs])
     return time.perf_counter() - t

@@ -302,13 +302,13 @@ def full_corpus(ours: dict[str, Any], naive: dict[str, Any], store: Path, logs: 
                 ) -> dict[str, Any]:
     """Both pipelines' full-corpus ingest extrapolated by characters from the same-run subset,
     and our logged full ingest (wall seconds summed over the logs that hold a summary)."""
-    import sqlite3
+    from corpus.store import Store
 
     if not store.exists():
         return {}
-    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
-    chars = conn.execute("SELECT SUM(LENGTH(text)) FROM versions").fetchone()[0] or 0
-    conn.close()
+    db = Store(store, read_only=True)
+    chars = db.version_chars()
+    db.close()
     scale = chars / ours["ota_chars"]
     logged = [float(m.group(1)) for log in logs if log.exists()
               for m in [re.search(r"; ([\d.]+) s; peak memory", log.read_text())] if m]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from corpus.store import Store
 from evals.chroma_server import ChromaServer
 
 MODEL = "all-MiniLM-L6-v2-ov-int8-256"
@@ -35,16 +35,11 @@ POLICYQA = Path(__file__).parents[1] / ".." / "shared" / "policy-docs" / "policy
 
 def load_base(db: Path, model: str) -> tuple[np.ndarray, list[str], list[int]]:
     """Distinct real vectors with one clause's platform and current flag each."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    rows = conn.execute(
-        "SELECT e.vector, c.platform_id, "
-        "  EXISTS(SELECT 1 FROM occurrences o JOIN documents d ON d.current_version=o.version_id "
-        "         WHERE o.record_id=c.record_id) "
-        "FROM embeddings e JOIN clauses c ON c.embed_key=e.embed_key "
-        "WHERE e.model=? GROUP BY e.embed_key ORDER BY e.embed_key", (model,)).fetchall()
-    conn.close()
-    vecs = np.stack([np.frombuffer(r[0], dtype=np.float32) for r in rows])
-    return vecs, [r[1] for r in rows], [int(r[2]) for r in rows]
+    store = Store(db, read_only=True)
+    rows = store.stored_vectors(model)
+    store.close()
+    vecs = np.stack([np.frombuffer(r.vector, dtype=np.float32) for r in rows])
+    return vecs, [r.platform_id for r in rows], [int(r.current) for r in rows]
 
 
 def build(base: np.ndarray, n: int, sigma: float) -> np.ndarray:

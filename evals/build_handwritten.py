@@ -10,27 +10,26 @@ same provision in a second document). Usage:
 
 import json
 import re
-import sqlite3
 import sys
 from collections import Counter
 
+from corpus.errors import NotFound
+from corpus.store import Store
 from corpus.text import normalise
 
 STORE = sys.argv[2] if len(sys.argv) > 2 else '/work/data/store.sqlite'
-c = sqlite3.connect(f'file:{STORE}?mode=ro', uri=True)
-CUR = ("SELECT c.record_id, c.text, c.platform FROM clauses c JOIN documents d ON d.document_id=c.document_id "
-       "JOIN occurrences o ON o.record_id=c.record_id AND o.version_id=d.current_version WHERE c.platform=?")
+store = Store(STORE, read_only=True)
 _cache = {}
-def current(platform):
-    if platform not in _cache:
-        _cache[platform] = {r[0]: r[1] for r in c.execute(CUR, (platform,))}
-    return _cache[platform]
+def current(platform_id):
+    if platform_id not in _cache:
+        _cache[platform_id] = {r["record_id"]: r["text"] for r in store.current_clauses(platform_id)}
+    return _cache[platform_id]
 
 def platform_of(rid):
-    r = c.execute("SELECT platform FROM clauses WHERE record_id=?", (rid,)).fetchone()
-    if r is None:
+    try:
+        return store.platform_of(rid)
+    except NotFound:
         sys.exit(f"unknown record {rid}")
-    return r[0]
 
 def expand(ids):
     out = []
@@ -195,8 +194,8 @@ for cid, topic, plats, silent, ids in COMP:
     out.append(case)
 for case in out:  # check expect_text of records
     if case["type"] == "record" and "expect_text" in case:
-        t = c.execute("SELECT text FROM clauses WHERE record_id=?", (case["record_id"].strip(),)).fetchone()
-        assert t and normalise(case["expect_text"]) in normalise(t[0]), case
+        text = store.clause_text(case["record_id"].strip())
+        assert normalise(case["expect_text"]) in normalise(text), case
 with open(sys.argv[1], "w") as fh:
     for case in out:
         fh.write(json.dumps(case, ensure_ascii=False) + "\n")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
@@ -43,10 +42,7 @@ def find_record(store: Store, case: dict[str, Any]) -> ch.ChangeRecord | None:
         return ch.get_change(store, case["id"])
     except NotFound:
         pass
-    for r in store.conn.execute("SELECT change_id FROM changes WHERE old_ids=? AND new_ids=?",
-                                (json.dumps(case["old_ids"]), json.dumps(case["new_ids"]))):
-        return ch.get_change(store, r[0])
-    return None
+    return ch.find_change(store, case["old_ids"], case["new_ids"])
 
 
 def evaluate(store: Store, cases: list[dict[str, Any]]) -> dict[str, Any]:
@@ -123,10 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     if not path.exists():
         print(f"error: no store at {path}", file=sys.stderr)
         return 2
-    store = Store.__new__(Store)  # read-only: never migrates or writes the store
-    store.path = path
-    store.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    store.conn.row_factory = sqlite3.Row
+    store = Store(path, read_only=True)  # never migrates or writes the store
     suite = HELDOUT if str(args.suite) == "heldout" else args.suite
     result = evaluate(store, load_suite(suite))
     if args.json:

@@ -183,10 +183,8 @@ def squad_qrels(a: Assistant, squad: SquadSet) -> tuple[dict[str, dict[str, int]
     (2) any current clause of the question's policy whose text holds the answer text (the
     definition of the reference figures). Also the gold clause texts, for the oracle."""
     spans: dict[str, list[tuple[str, int, int]]] = {}
-    for r in a.store.conn.execute(
-            "SELECT d.platform, o.record_id, o.start, o.end FROM occurrences o JOIN documents d "
-            "ON o.version_id=d.current_version ORDER BY o.position"):
-        spans.setdefault(r[0], []).append((r[1], r[2], r[3]))
+    for r in a.store.current_spans():
+        spans.setdefault(r.platform, []).append((r.record_id, r.start, r.end))
     texts: dict[str, list[tuple[str, str]]] = {}
     for pid in a.platform_names():
         for c in a.store.current_clauses(pid):

@@ -177,17 +177,14 @@ def test_a_read_only_store_uses_the_records_it_has(store, tmp_path):
     with sqlite3.connect(copy) as dst:
         store.conn.backup(dst)
         dst.execute("UPDATE change_pairs SET algorithm='old'")  # stale: would be recomputed
-    ro = Store.__new__(Store)
-    ro.path = copy
-    ro.conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
-    ro.conn.row_factory = sqlite3.Row
+    ro = Store(copy, read_only=True)
     assert len(ch.changes_for(ro, "Videomeet")) == 7
     # without change records a read-only store cannot answer: a clear error, not "no changes"
     with sqlite3.connect(tmp_path / "bare.sqlite") as dst:
         store.conn.backup(dst)
-        dst.execute("DROP TABLE changes")
-    ro.conn = sqlite3.connect(f"file:{tmp_path / 'bare.sqlite'}?mode=ro", uri=True)
-    ro.conn.row_factory = sqlite3.Row
+        for table in ("changes", "change_refs", "change_pairs", "change_log"):
+            dst.execute(f"DELETE FROM {table}")
+    ro = Store(tmp_path / "bare.sqlite", read_only=True)
     with pytest.raises(StoreUnavailable, match="run `policy-assistant ingest` once"):
         ch.changes_for(ro, "Videomeet")
 
@@ -195,10 +192,7 @@ def test_a_read_only_store_uses_the_records_it_has(store, tmp_path):
 def test_labels_name_the_kind_of_provision_and_relabelling_rewrites_summaries(tmp_path):
     s = Store(tmp_path / "store.sqlite")
     ingest(s, [FIXTURE_HISTORY])
-    with s.conn:  # the labels table as corpus.labels writes it
-        s.conn.execute("CREATE TABLE labels(record_id TEXT NOT NULL, slug TEXT NOT NULL, "
-                       "confidence REAL NOT NULL, severity TEXT NOT NULL, reason TEXT NOT NULL, "
-                       "PRIMARY KEY(record_id, slug))")
+    with s.conn:  # labels written straight into the table (no labels_model note)
         s.conn.executemany("INSERT INTO labels VALUES(?, ?, ?, '', '')", [
             (USE_NEW, "ai-training", 0.9), (USE_NEW, "data-sharing", 0.3),
             (TRIAL_7, "free-trial", 0.8)])

@@ -15,7 +15,8 @@ import pytest
 
 from corpus.errors import BadInput
 from corpus.ingest import ingest
-from corpus.store import SCHEMA_VERSION, Store
+from corpus.schema import SCHEMA_VERSION
+from corpus.store import Store
 from tests.conftest import FIXTURE_OTA, FIXTURE_SOURCES, FIXTURE_TOSDR, build_assistant
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,6 +13,7 @@ from assistant.cli import main
 from corpus import changes as ch
 from corpus import labels as store_labels
 from corpus import watches as W
+from corpus.schema import SCHEMA_VERSION
 from corpus.store import Store
 from tests import trial_fixture as T
 from tests.history_fixture import FIXTURE_HISTORY
@@ -140,20 +141,19 @@ def test_watch_errors(capsys, tmp_path):
     assert [w["watch_id"] for w in json.loads(out)] == [1]
 
 
-def test_watches_schema_version_is_checked(capsys, tmp_path):
+def test_a_store_from_a_newer_version_is_refused_by_the_watch_commands(capsys, tmp_path):
     data = tmp_path / "data"
     cli(capsys, data, "ingest", "--quiet", str(T.write(tmp_path / "ota")))
     assert cli(capsys, data, "watch", "add", "Coursera")[0] == 0
     store = Store(data / "store.sqlite")
-    assert store.conn.execute("SELECT value FROM meta WHERE key='watches_schema'"
-                              ).fetchone()[0] == str(W.SCHEMA_VERSION)
-    with store.conn:
-        store.conn.execute("UPDATE meta SET value='99' WHERE key='watches_schema'")
+    with store.conn:  # watches share the store's one schema version
+        store.conn.execute("UPDATE meta SET value=? WHERE key='schema_version'",
+                           (str(SCHEMA_VERSION + 1),))
     store.close()
     code, _, err = cli(capsys, data, "watch", "list")
     assert code == 2
-    assert err.endswith("were written by a newer policy-assistant (watches schema 99, this one "
-                        f"reads {W.SCHEMA_VERSION})\n")
+    assert err.endswith("was written by a newer policy-assistant (schema "
+                        f"{SCHEMA_VERSION + 1}, this one reads {SCHEMA_VERSION})\n")
 
 
 @pytest.mark.parametrize("fmt", ["md", "json", "rss"])
