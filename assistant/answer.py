@@ -27,7 +27,7 @@ _STOP = frozenset(
     "platform platforms policy policies terms "
     .split()
 )
-_NEG = re.compile(r"\b(not|never|cannot|can't|won't|don't|doesn't|no longer|neither|nor|"
+NEGATION = re.compile(r"\b(not|never|cannot|can't|won't|don't|doesn't|no longer|neither|nor|"
                   r"prohibit\w*|forbid\w*)\b|n't\b", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
 

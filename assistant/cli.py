@@ -17,10 +17,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from assistant.settings import Settings
+from assistant import Settings
 from corpus.errors import INTERNAL_ERROR, BadInput, PolicyAssistantError
+
+if TYPE_CHECKING:
+    from assistant import Assistant
 
 # each module defines add_parser(subparsers) and sets func=run(args, ctx) -> int
 COMMANDS = ["ingest", "ask", "chat", "compare", "record", "changes", "diff", "history",
@@ -36,11 +39,11 @@ class Context:
         self.args = args
         self.settings = Settings.from_env(data_dir=args.data_dir, chroma_url=args.chroma_url,
                                           embedder=args.embedder)
-        self._assistant: Any = None
+        self._assistant: Assistant | None = None
 
-    def assistant(self) -> Any:
+    def assistant(self) -> Assistant:
         if self._assistant is None:
-            from assistant.core import Assistant
+            from assistant import Assistant
 
             self._assistant = Assistant(self.settings)
         return self._assistant

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from assistant.answer import DefaultAnswerer, Thresholds
 from assistant.chat import HELP_TEXT, Session, Turn, describe
-from assistant.embedder import Embedder, make_embedder
+from assistant.embedder import Embedder
+from assistant.embedder_factory import make_embedder
 from assistant.index import ClauseTable, SyncStats, sync
 from assistant.platforms import PlatformMatcher
 from assistant.records import RecordView, record_answer, record_view
@@ -37,6 +38,8 @@ if TYPE_CHECKING:  # these modules load heavy libraries: imported where first us
     from assistant.chroma_store import ChromaIndex
     from assistant.qa_model import QAModel
     from assistant.search import Searcher
+    from corpus.changes import ChangeRecord
+    from corpus.watches import Digest, Watch
 
 MAX_QUESTION = 2000
 T = TypeVar("T")
@@ -365,6 +368,36 @@ class Assistant:
 
     def record(self, record_id: str) -> RecordView:
         return record_view(self.store, record_id, self.settings.limits.max_record_id)
+
+    # ---- monitoring ----------------------------------------------------------------------
+
+    def changes(self, platform: str) -> list[ChangeRecord]:
+        """A platform's change records between tracked versions (computed when missing)."""
+        from corpus.changes import changes_for
+
+        return changes_for(self.store, platform)
+
+    def watches(self) -> list[Watch]:
+        from corpus.watches import list_watches
+
+        return list_watches(self.store)
+
+    def add_watch(self, platform: str, doc_type: str = "", category: str = "") -> Watch:
+        from corpus.watches import add_watch
+
+        return add_watch(self.store, platform, doc_type, category)
+
+    def remove_watch(self, watch_id: int) -> Watch:
+        from corpus.watches import remove_watch
+
+        return remove_watch(self.store, watch_id)
+
+    def digest(self, since: str | None = None) -> Digest:
+        """The watched changes since ``since`` (a day) or since the last marked digest; the
+        mark never moves here (the command line's ``digest`` moves it)."""
+        from corpus.watches import digest
+
+        return digest(self.store, since=since)
 
 
 def build_assistant(settings: Settings, **parts: Any) -> Assistant:

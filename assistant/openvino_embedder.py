@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from assistant import openvino_models as ovm
-from assistant.embedder import Progress
+from assistant.types import Progress
 
 # activations are quantised in groups of this many input channels. On one 1,500-text sample:
 # symmetric int8 weights with 384 ran 158-160/s at cosine 0.998 to float (taken); asymmetric

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
+
+Progress = Callable[[int], None]  # called with the number of items done since the last call
 
 # hybrid: dense + BM25 fused; precedent: hybrid with ToS;DR precedents in place of the dense
 # list (opt-in, assistant/precedents.py)

@@ -241,13 +241,11 @@ class WebUI:
 
     def run_changes(self, platform: str, wording_only: bool) -> str:
         """A platform's change records between tracked versions, newest pair last."""
-        from corpus.changes import changes_for
-
         if not platform:
             return H.error_box("Pick a platform.")
         try:
             with self.lock:
-                records = changes_for(self.a.store, platform)
+                records = self.a.changes(platform)
         except PolicyAssistantError as exc:
             return H.error_box(str(exc))
         except Exception:
@@ -261,35 +259,30 @@ class WebUI:
 
     def watches_view(self) -> str:
         from assistant.ui_monitor import watches_html
-        from corpus.watches import list_watches
 
         try:
             with self.lock:
-                return watches_html(list_watches(self.a.store))
+                return watches_html(self.a.watches())
         except PolicyAssistantError as exc:
             return H.error_box(str(exc))
 
     def watch_add(self, platform: str, doc_type: str, category: str) -> tuple[str, str]:
-        from corpus.watches import add_watch
-
         if not platform:
             return self.watches_view(), H.error_box("Pick a platform to watch.")
         try:
             with self.lock:
-                w = add_watch(self.a.store, platform, doc_type or "", category or "")
+                w = self.a.add_watch(platform, doc_type or "", category or "")
         except PolicyAssistantError as exc:
             return self.watches_view(), H.error_box(str(exc))
         return self.watches_view(), (f'<p class="pa-ok">Watching {H.e(w.describe())} '
                                      f"(watch {w.watch_id}).</p>")
 
     def watch_remove(self, watch_id: float | None) -> tuple[str, str]:
-        from corpus.watches import remove_watch
-
         if watch_id is None:
             return self.watches_view(), H.error_box("Give the number of the watch to remove.")
         try:
             with self.lock:
-                w = remove_watch(self.a.store, int(watch_id))
+                w = self.a.remove_watch(int(watch_id))
         except PolicyAssistantError as exc:
             return self.watches_view(), H.error_box(str(exc))
         return self.watches_view(), (f'<p class="pa-ok">Stopped watch {w.watch_id}: '
@@ -302,13 +295,12 @@ class WebUI:
 
         from assistant.commands.changes import iso_date
         from assistant.ui_monitor import digest_html
-        from corpus.watches import digest
 
         since = (since or "").strip()
         try:
             day = iso_date(since) if since else None
             with self.lock:
-                return digest_html(digest(self.a.store, since=day))
+                return digest_html(self.a.digest(since=day))
         except argparse.ArgumentTypeError as exc:
             return H.error_box(str(exc))
         except PolicyAssistantError as exc:

@@ -13,37 +13,16 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
-from html import escape
 from typing import Any
-from urllib.parse import urlsplit
 
-from assistant.types import Answer, Citation, CompareRow
+from assistant import Answer, Citation, CompareRow
+from assistant.ui_basics import e, record_button, safe_url
 
 # meta keys a record may gain from later issues, shown when present, in this order
 RECORD_META = [("categories", "Categories"), ("category", "Category"), ("severity", "Severity"),
                ("prevalence", "Prevalence"), ("first_tracked", "First tracked"),
                ("last_verified", "Last verified")]
 
-
-def e(value: Any) -> str:
-    """Escape any value for HTML text or a quoted attribute."""
-    return escape("" if value is None else str(value), quote=True)
-
-
-def safe_url(url: str | None) -> str:
-    """The URL if it is an absolute http(s) URL with a host, else ''."""
-    if not url:
-        return ""
-    u = str(url).strip()
-    try:
-        parts = urlsplit(u)
-    except ValueError:
-        return ""
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return ""
-    if any(ch in u for ch in "\"'<>` \n\r\t"):
-        return ""
-    return u
 
 
 def file_name(source: str | None) -> str:
@@ -76,11 +55,6 @@ def highlight(text: str, quote: str, start: int = -1, end: int = -1) -> str:
         return text_block(text)
     return (text_block(text[:start]) + '<mark class="pa-quote">' + text_block(text[start:end])
             + "</mark>" + text_block(text[end:]))
-
-
-def record_button(record_id: str) -> str:
-    return (f'<button type="button" class="pa-rec" data-record="{e(record_id)}" '
-            f'title="Open record {e(record_id)}">{e(record_id)}</button>')
 
 
 def citation_card(c: Citation, clause_text: str, url: str = "", source: str = "",

@@ -5,24 +5,17 @@ gradio and tested without a browser; every value is escaped like everything in `
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
-
-def e(value: Any) -> str:
-    return escape("" if value is None else str(value), quote=True)
+from assistant.ui_basics import e, record_button, safe_url
 
 
 def _button(record_id: str) -> str:
-    from assistant.ui_html import record_button
-
     return record_button(record_id)
 
 
 def _link(url: str, label: str) -> str:
     """A link to a regulation's official text (from the reviewed map, never from the corpus)."""
-    from assistant.ui_html import safe_url
-
     href = safe_url(url)
     if not href:
         return ""

@@ -160,7 +160,7 @@ def stored_categories(store: Store) -> Categories:
 def change_id(document_id: str, from_version: str, to_version: str, change: Change) -> str:
     payload = "\x1f".join([from_version, to_version, change.kind, *change.old_ids, "\x1e",
                            *change.new_ids])
-    code = ids._b32(hashlib.sha256(payload.encode()).digest(), 8)
+    code = ids.b32(hashlib.sha256(payload.encode()).digest(), 8)
     return f"chg-{document_id}-{code}"
 
 

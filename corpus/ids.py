@@ -22,7 +22,7 @@ _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 RECORD_BITS = 60
 
 
-def _b32(digest: bytes, chars: int) -> str:
+def b32(digest: bytes, chars: int) -> str:
     value = int.from_bytes(digest, "big")
     out = []
     for _ in range(chars):
@@ -48,7 +48,7 @@ def document_key(collection: str, platform: str, doc_type: str) -> str:
 def document_id(collection: str, platform: str, doc_type: str) -> str:
     """``coursera-tos-k3m9``: platform, document type, and 20 bits to keep collections apart."""
     digest = hashlib.sha256(document_key(collection, platform, doc_type).encode()).digest()
-    return f"{platform_slug(platform)}-{doc_type_abbrev(doc_type)}-{_b32(digest, 4)}"
+    return f"{platform_slug(platform)}-{doc_type_abbrev(doc_type)}-{b32(digest, 4)}"
 
 
 def version_id(doc_id: str, version_date: str, sha256: str) -> str:
@@ -62,7 +62,7 @@ def record_id(platform: str, doc_key: str, text: str, occurrence: int = 0) -> st
     if occurrence:
         payload += f"\x1e{occurrence}"
     digest = hashlib.sha256(payload.encode()).digest()
-    code = _b32(digest, RECORD_BITS // 5)
+    code = b32(digest, RECORD_BITS // 5)
     return f"{platform_slug(platform)}-{code[:4]}-{code[4:8]}-{code[8:12]}"
 
 

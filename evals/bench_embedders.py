@@ -27,7 +27,7 @@ QUESTION = "Can Spotify terminate my account without notice?"
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant.embedder import make_embedder
+    from assistant.embedder_factory import make_embedder
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", required=True, help="store.sqlite of an ingested data dir")

@@ -40,8 +40,7 @@ def questions(names: list[str], n: int, seed: int = 0) -> list[str]:
 
 
 def main() -> None:
-    from assistant.core import Assistant
-    from assistant.settings import Settings
+    from assistant import Assistant, Settings
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir")

@@ -25,10 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     from corpus.store import Store
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--store", default="/work/data/store.sqlite")
+    ap.add_argument("--store", default=None)
     ap.add_argument("--sizes", default="68000,340000")
     ap.add_argument("--questions", type=int, default=100)
     args = ap.parse_args(argv)
+    if args.store is None:  # the default data directory's store
+        from assistant import Settings
+
+        args.store = Settings.from_env().store_path
     base = list(Store(args.store).index_rows())
     qs = questions(sorted({r["platform"] for r in base}), args.questions)
     for n in (int(s) for s in args.sizes.split(",")):

@@ -110,8 +110,7 @@ class Ours:
     name = "ours"
 
     def __init__(self, work: Path, chroma_url: str):
-        from assistant.core import Assistant
-        from assistant.settings import Settings
+        from assistant import Assistant, Settings
 
         self.work = work
         self.settings = Settings.from_env(data_dir=work, embedder="minilm",
@@ -138,7 +137,7 @@ class Ours:
         return chroma + self.settings.store_path.stat().st_size / 2**20
 
     def _filters(self, policy: str) -> Any:
-        from assistant.types import Filters
+        from assistant import Filters
         from corpus.ids import platform_slug
 
         return Filters((platform_slug(policy),), (), "")
@@ -323,8 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--questions", type=int, default=300, help="PolicyQA questions for quality")
     ap.add_argument("--latency-questions", type=int, default=100)
     ap.add_argument("--chroma-url", default="", help="run both over this Chroma server")
-    ap.add_argument("--store", type=Path, default=Path("/work/data/store.sqlite"),
-                    help="the full-corpus store, for the extrapolation")
+    ap.add_argument("--store", type=Path, default=None,
+                    help="the full-corpus store, for the extrapolation (default: the default "
+                    "data directory's)")
     ap.add_argument("--ingest-log", type=Path, action="append",
                     help="output of a full `policy-assistant ingest` run (repeatable)")
     ap.add_argument("--out", type=Path, default=Path("evals/results/pipeline"))
@@ -351,7 +351,10 @@ def main(argv: list[str] | None = None) -> int:
             return proc.returncode
         results[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"{kind}: done in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-    full = full_corpus(results["ours"], results["naive"], args.store, args.ingest_log or [])
+    from assistant import Settings
+
+    store = args.store or Settings.from_env().store_path
+    full = full_corpus(results["ours"], results["naive"], store, args.ingest_log or [])
     text = table(results["ours"], results["naive"], full)
     if full.get("ours_logged_s"):
         text += (f"\nOur logged full-corpus ingest: {full['ours_logged_s']:.0f} s wall "

@@ -59,7 +59,7 @@ def build(base: np.ndarray, n: int, sigma: float) -> np.ndarray:
 
 
 def query_vectors(n: int) -> np.ndarray:
-    from assistant.embedder import make_embedder
+    from assistant.embedder_factory import make_embedder
 
     data = json.loads(POLICYQA.read_text())["data"]
     qs = sorted({qa["question"] for a in data for p in a["paragraphs"] for qa in p["qas"]})
@@ -70,7 +70,7 @@ def query_vectors(n: int) -> np.ndarray:
 
 def exact_top(vecs: np.ndarray, q: np.ndarray, k: int, mask: np.ndarray | None = None
               ) -> list[set[int]]:
-    out = []
+    out: list[set[int]] = []
     for start in range(0, len(q), 50):
         sims = q[start:start + 50] @ vecs.T
         if mask is not None:
@@ -125,7 +125,7 @@ def measure(index: Any, vecs: np.ndarray, meta_current: np.ndarray, platforms: n
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--store", type=Path, default=Path("/work/data/store.sqlite"))
+    ap.add_argument("--store", type=Path, default=None)
     ap.add_argument("--model", default=MODEL, help="embedding model name in the store")
     ap.add_argument("--sizes", default="10000,100000,300000,1000000")
     ap.add_argument("--queries", type=int, default=200)
@@ -147,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     from assistant.chroma_store import BATCH, HNSW, ChromaIndex
 
+    if args.store is None:  # the default data directory's store
+        from assistant import Settings
+
+        args.store = Settings.from_env().store_path
     base, plats, current = load_base(args.store, args.model)
     n0 = len(base)
     print(f"{n0} real clause vectors from {args.store}; sigma {args.sigma}; HNSW {HNSW}",
@@ -168,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     index = ChromaIndex(url=url, model="", collection="scale_bench")
     if args.measure_only:
         try:
-            results = json.loads(args.out.with_suffix(".json").read_text())
+            results: dict[str, Any] = json.loads(args.out.with_suffix(".json").read_text())
             if index.count() != max(sizes):
                 raise SystemExit(f"--measure-only: the collection holds {index.count()} vectors,"
                                  f" not {max(sizes)}")
@@ -183,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     if index.count():
         raise SystemExit(f"collection scale_bench at {url} is not empty")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"real_vectors": n0, "sigma": args.sigma, "hnsw": HNSW,
+    results = {"real_vectors": n0, "sigma": args.sigma, "hnsw": HNSW,
                                "queries": len(queries), "copy_cosine": cos, "sizes": []}
     done, insert_s = 0, 0.0
     try:

@@ -24,8 +24,7 @@ from evals.chroma_server import ChromaServer
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant.core import Assistant
-    from assistant.settings import Settings
+    from assistant import Assistant, Settings
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, required=True, help="a built data dir (read only)")

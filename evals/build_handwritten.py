@@ -4,7 +4,9 @@ This script writes the file, refuses any record ID that is not in a current docu
 to each expected ID the platform's other current clauses with the same normalised text (the
 same provision in a second document). Usage:
 
-    python -m evals.build_handwritten evals/suites/handwritten.jsonl /work/data/store.sqlite
+    python -m evals.build_handwritten evals/suites/handwritten.jsonl [STORE]
+
+STORE defaults to the store of the default data directory ($POLICY_ASSISTANT_DATA).
 """
 # ruff: noqa: E501  (the cases are data: one case a line reads best)
 
@@ -12,27 +14,31 @@ import json
 import re
 import sys
 from collections import Counter
+from typing import Any
 
+from assistant import Settings
 from corpus.errors import NotFound
 from corpus.store import Store
 from corpus.text import normalise
 
-STORE = sys.argv[2] if len(sys.argv) > 2 else '/work/data/store.sqlite'
+STORE = sys.argv[2] if len(sys.argv) > 2 else str(Settings.from_env().store_path)
 store = Store(STORE, read_only=True)
-_cache = {}
-def current(platform_id):
+_cache: dict[str, dict[str, str]] = {}
+
+
+def current(platform_id: str) -> dict[str, str]:
     if platform_id not in _cache:
         _cache[platform_id] = {r["record_id"]: r["text"] for r in store.current_clauses(platform_id)}
     return _cache[platform_id]
 
-def platform_of(rid):
+def platform_of(rid: str) -> str:
     try:
         return store.platform_of(rid)
     except NotFound:
         sys.exit(f"unknown record {rid}")
 
-def expand(ids):
-    out = []
+def expand(ids: list[str]) -> list[str]:
+    out: list[str] = []
     for rid in ids:
         cur = current(platform_of(rid))
         if rid not in cur:
@@ -43,7 +49,7 @@ def expand(ids):
                 out.append(other)
     return out
 
-def regex_ids(platform, pattern):
+def regex_ids(platform: str, pattern: str) -> list[str]:
     rx = re.compile(pattern, re.I)
     return sorted(r for r, t in current(platform).items() if rx.search(t))
 
@@ -130,14 +136,14 @@ RECORDS = [
  ("record-unknown", "notaplatform-0000-0000-0000", "", "NotFound"),
  ("record-blank", "   ", "", "BadInput"),
 ]
-BAD = [
+BAD: list[tuple[str, dict[str, Any]]] = [
  ("bad-empty", {"question": ""}),
  ("bad-whitespace", {"question": "   \n\t  "}),
  ("bad-control", {"question": "\u0000\u0001\u0002\u0007"}),
  ("bad-too-long", {"question": "Can Spotify delete my account? " + "x" * 2000}),
  ("bad-unknown-platform", {"question": "Can they delete my account?", "platforms": ["Nonexistentbook"]}),
 ]
-CONV = [
+CONV: list[tuple[str, list[dict[str, Any]]]] = [
  ("conv-terminate-followup", [
    {"message": "Can Spotify terminate my account?", "expect_focus": ["Spotify"], "expected": ["spotify-0q35-cs1y-ppj1", "spotify-ddsn-8jvn-9s83", "spotify-z8yw-kxrf-5ec2", "spotify-5v2e-pjzm-t86t", "spotify-kgdx-bfv6-n4y6"]},
    {"message": "and Discord?", "expect_focus": ["Discord"], "expected": ["discord-hft7-fb90-wbwc"]}]),
@@ -172,13 +178,13 @@ COMP = [
   ["bumble-2wap-94dx-bxff", "bumble-4ynj-fp23-a0t3", "bumble-8js6-m1rj-szvz", "bumble-3hxa-s5y5-gty6", "bumble-07pz-8mge-40mf", "bumble-mcb3-60s8-66ez", "tinder-59dx-nfxg-4b7z", "tinder-6aep-tz3p-nx6b", "tinder-9xrh-ftgd-z3x6", "tinder-etqs-hhw8-zvxe"]),
 ]
 
-out = []
+out: list[dict[str, Any]] = []
 for cid, q, ids in Q:
     out.append({"id": cid, "type": "question", "question": q, "expected": expand(ids)})
 for cid, q in ABSTAIN:
     out.append({"id": cid, "type": "abstain", "question": q})
 for cid, rid, text, err in RECORDS:
-    case = {"id": cid, "type": "record", "record_id": rid}
+    case: dict[str, Any] = {"id": cid, "type": "record", "record_id": rid}
     case.update({"expect_error": err} if err else {"expect_text": text})
     out.append(case)
 for cid, fields in BAD:

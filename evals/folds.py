@@ -34,7 +34,7 @@ def case_platform(a: Any, c: Case) -> str | None:
 def evaluate_folds(target: str, settings: Any, models: tuple[Path, Path],
                    modes: tuple[str, ...] = ("hybrid",), limit: int | None = None
                    ) -> dict[str, Any]:
-    from assistant.core import Assistant
+    from assistant import Assistant
     from corpus.qa_training import fold_of
 
     path, fmt = resolve_target(target)
@@ -73,7 +73,7 @@ def evaluate_folds(target: str, settings: Any, models: tuple[Path, Path],
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant.settings import Settings
+    from assistant import Settings
     from evals.report import write_report
 
     p = argparse.ArgumentParser(prog="python -m evals.folds", description=__doc__,

@@ -146,7 +146,7 @@ def score(data: Path, model_dir: Path, current_cache: Path | None, cache: Path
     systems["TF-IDF + linear SVM"] = (svm, svm.astype(np.float32))
     current = vectors = None
     if current_cache is not None:
-        from assistant.embedder import make_embedder
+        from assistant.embedder_factory import make_embedder
         from assistant.labels import label_texts, load_model
 
         current = load_model(current_cache)
@@ -172,7 +172,7 @@ def score(data: Path, model_dir: Path, current_cache: Path | None, cache: Path
         entry: dict[str, Any] = {
             "per_category": per, "micro": micro,
             "macro_f1": round(float(np.mean([per[slugs[j]]["f1"] for j in present])), 3),
-            "any_label": prf(pred.any(1), gold.any(1))}
+            "any_label": prf(np.asarray(pred.any(1)), np.asarray(gold.any(1)))}
         if current is not None and vectors is not None:
             if name.startswith("current"):
                 sev = cur_sev

@@ -23,7 +23,7 @@ def test_precision_from_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
 
 
 def test_unknown_precision_is_one_line() -> None:
-    from assistant.embedder import make_embedder
+    from assistant.embedder_factory import make_embedder
     from corpus.errors import BadInput
 
     with pytest.raises(BadInput, match="unknown precision 'fp8'"):

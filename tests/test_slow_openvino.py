@@ -32,13 +32,13 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def ov(cache: Path):
-    from assistant.embedder import make_embedder
+    from assistant.embedder_factory import make_embedder
 
     return make_embedder("minilm", precision="int8", threads=1, cache_dir=cache)
 
 
 def test_close_to_the_float_reference(ov) -> None:
-    from assistant.embedder import make_embedder
+    from assistant.embedder_factory import make_embedder
 
     ref = make_embedder("minilm", precision="fp32").embed(TEXTS)
     got = ov.embed(TEXTS)
@@ -69,7 +69,7 @@ def test_the_converted_model_is_cached_and_loads_without_torch(ov, cache: Path) 
     assert (folders[0] / "model.xml").exists() and (folders[0] / "model.bin").exists()
     code = (
         "import sys, json; from pathlib import Path\n"
-        "from assistant.embedder import make_embedder\n"
+        "from assistant.embedder_factory import make_embedder\n"
         f"e = make_embedder('minilm', cache_dir=Path({str(cache)!r}))\n"
         f"v = e.embed({TEXTS[:2]!r})\n"
         "print(json.dumps(['torch' in sys.modules, v.tolist()]))\n"
@@ -101,7 +101,7 @@ def test_tokens_are_those_sentence_transformers_feeds_the_model(ov) -> None:
 def test_a_damaged_cache_is_converted_again(ov, cache: Path, tmp_path: Path) -> None:
     import shutil
 
-    from assistant.embedder import make_embedder
+    from assistant.embedder_factory import make_embedder
 
     (source,) = (cache / "openvino").iterdir()
     folder = tmp_path / "openvino" / source.name

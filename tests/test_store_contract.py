@@ -209,7 +209,7 @@ def test_assistant_over_server_gives_the_same_answers(tmp_path, chroma_server):
 @pytest.mark.server
 def test_server_dying_mid_sync_then_rerun_completes_without_duplicates(tmp_path, monkeypatch):
     from assistant.core import Assistant
-    from assistant.embedder import make_embedder
+    from assistant.embedder_factory import make_embedder
     from assistant.settings import Settings
 
     monkeypatch.setattr("assistant.chroma_store.BATCH", 4)
@@ -305,7 +305,7 @@ class VectorRows:
 @pytest.mark.server
 def test_cli_takes_the_server_from_the_environment(tmp_path, monkeypatch, capsys):
     from assistant.cli import main
-    from assistant.embedder import make_embedder
+    from assistant.embedder_factory import make_embedder
 
     with ChromaServer(tmp_path / "db") as srv:
         monkeypatch.setenv("POLICY_ASSISTANT_CHROMA_URL", srv.url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from assistant.types import RETRIEVAL_MODES
+from assistant import RETRIEVAL_MODES
 
 
 def add_parser(sub: Any) -> None:
@@ -24,7 +24,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
-    from assistant.core import clean_question
+    from assistant import clean_question
 
     a = ctx.assistant()
     q = clean_question(args.question)

@@ -18,8 +18,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
-    from assistant.chat import Session
-    from assistant.core import clean_question
+    from assistant import Session, clean_question
     from corpus.errors import PolicyAssistantError
 
     a = ctx.assistant()

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assistant import EVAL_COLUMNS
 from assistant.commands.out_dir import writable
-from assistant.types import EVAL_COLUMNS
 
 
 def add_parser(sub: Any) -> None:
