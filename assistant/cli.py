@@ -16,6 +16,7 @@ import importlib
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -36,6 +37,7 @@ class Context:
     """What a command needs, built lazily so that --help and small commands start fast."""
 
     def __init__(self, args: argparse.Namespace):
+        self.started = time.perf_counter()  # the command's own time starts here
         self.args = args
         self.settings = Settings.from_env(data_dir=args.data_dir, chroma_url=args.chroma_url,
                                           embedder=args.embedder)

@@ -10,12 +10,15 @@ quotes are worded, a rule that was wrong in 4 of 8 comparisons a user study trie
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from assistant.answer import DefaultAnswerer
 from assistant.lead import age_lead, is_yes_no, polarity_lead
-from assistant.qa_model import QAModel
 from assistant.types import Answer, Citation, CompareRow, Filters, Hit, Search
 from corpus.store import Store
+
+if TYPE_CHECKING:
+    from assistant.qa_model import QAModel
 
 PER_PLATFORM_K = 5
 

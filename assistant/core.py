@@ -178,10 +178,10 @@ class Assistant:
     @property
     def search(self) -> Searcher:
         if self._searcher is None:
-            from assistant.search import Searcher
-
-            self._searcher = Searcher(self.store, self.index, lambda: self.embedder,
-                                      lambda: self.chroma)
+            index = self.index
+            # the retrievers' module loads llama-index: timed as part of loading
+            self._searcher = self._timed("search_ms", lambda: _searcher(
+                self.store, index, lambda: self.embedder, lambda: self.chroma))
         return self._searcher
 
     @property
@@ -398,6 +398,13 @@ class Assistant:
         from corpus.watches import digest
 
         return digest(self.store, since=since)
+
+
+def _searcher(store: Store, index: RuntimeIndex, embedder: Callable[[], Embedder],
+              chroma: Callable[[], ChromaIndex]) -> Searcher:
+    from assistant.search import Searcher
+
+    return Searcher(store, index, embedder, chroma)
 
 
 def build_assistant(settings: Settings, **parts: Any) -> Assistant:

@@ -6,6 +6,9 @@ platform's clauses instead of cutting a global top-k.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 
 _STEMMER = None
@@ -37,27 +40,29 @@ def expand(query: str) -> str:
 
 
 class LexicalIndex:
-    def __init__(self, ids: list[str], texts: list[str]):
+    def __init__(self, ids: list[str], texts: list[str] | None = None, bm25: Any = None):
+        """BM25 over ``texts`` (row-aligned with ``ids``), or the index ``bm25`` as loaded."""
         import bm25s
         import Stemmer
 
         self.ids = ids
         self._stemmer = Stemmer.Stemmer("english")
-        self._bm25 = bm25s.BM25()
-        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
-        self._bm25.index(tokens, show_progress=False)
-        self._vocab = tokens.vocab
+        if bm25 is None:
+            bm25 = bm25s.BM25()
+            tokens = bm25s.tokenize(texts or [], stopwords="en", stemmer=self._stemmer,
+                                    show_progress=False)
+            bm25.index(tokens, show_progress=False)
+        self._bm25 = bm25
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state.pop("_stemmer", None)  # a C object; made again on load
-        return state
+    def save(self, folder: Path) -> None:
+        """bm25s's own format: the scores as .npy arrays, memory-mapped by ``load``."""
+        self._bm25.save(str(folder))
 
-    def __setstate__(self, state: dict) -> None:
-        import Stemmer
+    @classmethod
+    def load(cls, folder: Path, ids: list[str]) -> LexicalIndex:
+        import bm25s
 
-        self.__dict__.update(state)
-        self._stemmer = Stemmer.Stemmer("english")
+        return cls(ids, bm25=bm25s.BM25.load(str(folder), mmap=True))
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None
                ) -> list[tuple[int, float]]:

@@ -7,15 +7,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.answer import DefaultAnswerer
 from assistant.citations import verify
 from assistant.platforms import PlatformMatcher
-from assistant.qa_model import QAModel
 from assistant.rerank import CANDIDATES, KEEP, Stages, rerank
-from assistant.search import Searcher
 from assistant.types import Answer, Filters
+
+if TYPE_CHECKING:  # loads llama-index and openvino; the assistant builds them
+    from assistant.qa_model import QAModel
+    from assistant.search import Searcher
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,7 @@ def chroma_where(f: Filters) -> dict[str, Any]:
 
 
 def _node(table: ClauseTable, rid: str, **scores: Any) -> TextNode:
-    row = table.rows[table.pos[rid]]
-    return TextNode(id_=rid, text=row["text"], metadata={**scores})
+    return TextNode(id_=rid, text=table.text(table.pos[rid]), metadata={**scores})
 
 
 class DenseRetriever(BaseRetriever):
@@ -192,7 +191,7 @@ class HybridRetriever(BaseRetriever):
 def to_hits(nodes: list[NodeWithScore], table: ClauseTable) -> list[Hit]:
     hits = []
     for n in nodes:
-        row = table.rows[table.pos[n.node.node_id]]
+        row = table.row(table.pos[n.node.node_id])
         m = n.node.metadata
         hits.append(Hit(
             record_id=row["record_id"], platform=row["platform"], platform_id=row["platform_id"],

@@ -32,7 +32,7 @@ class ScopedVectors:
                 self._cache.move_to_end(pid)
                 return self._cache[pid]
             rows = self.table.rows_of("platform_id", [pid]).tolist()
-            keys = [self.table.rows[i]["embed_key"] for i in rows]
+            keys = [str(k) for k in self.table.embed_key[rows]]
             blobs = self.store.embeddings(self.model, sorted(set(keys)))
             have = [(i, blobs[k]) for i, k in zip(rows, keys, strict=True) if k in blobs]
             idx = np.array([i for i, _ in have], dtype=np.int64)

@@ -437,6 +437,16 @@ class Store:
     def clause_text(self, record_id: str) -> str:
         return self._clause_ref(record_id).text
 
+    def clause_texts(self, record_ids: list[str]) -> dict[str, str]:
+        """Texts of these records (those in the store), by record ID."""
+        out: dict[str, str] = {}
+        for i in range(0, len(record_ids), 500):
+            chunk = record_ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update((str(r), str(t)) for r, t in self.conn.execute(
+                f"SELECT record_id, text FROM clauses WHERE record_id IN ({marks})", chunk))
+        return out
+
     def _clause_ref(self, record_id: str) -> ClauseRef:
         ref = self.clause_ref(record_id)
         if ref is None:

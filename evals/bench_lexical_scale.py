@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
                 r["platform_id"] = f"{r['platform_id']}~{copy}"
             rows.append(r)
         t = time.perf_counter()
-        table = ClauseTable(rows)
+        table = ClauseTable.from_rows(rows)
         lex = LexicalIndex(table.ids, [r["embed_text"] for r in rows])
         build = time.perf_counter() - t
         rng = random.Random(3)

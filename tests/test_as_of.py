@@ -93,7 +93,7 @@ def test_a_clause_removed_and_restored_is_not_in_force_in_between(tmp_path):
     src = write_snapshot(tmp_path / "ota", "Gapline",
                          {"2022-01-01": v1, "2022-06-01": v2, "2023-01-01": v3})
     a = build_assistant(tmp_path / "data", sources=[src])
-    rid_back = next(r for r in a.table.rows if r["text"] == back)["record_id"]
+    rid_back = next(rid for i, rid in enumerate(a.table.ids) if a.table.text(i) == back)
 
     def valid(as_of: str) -> bool:
         mask = a.table.mask(("gapline",), (), as_of)

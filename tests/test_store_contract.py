@@ -284,7 +284,7 @@ def test_dense_retriever_filters_over_the_store(index, filters, k, q, want, exac
              "doc_type": m["doc_type"], "current": bool(m["current"]), "embed_key": rid,
              "valid_from": _iso(m["valid_from"]), "valid_to": _iso(m["valid_to"])}
             for rid, m in META.items()]
-    table = ClauseTable(rows)
+    table = ClauseTable.from_rows(rows)
     scoped = ScopedVectors(VectorRows(), "m", table) if exact_in_scope else None
     retriever = DenseRetriever(lambda: index, None, table, Filters(**filters), k=k, scoped=scoped)
     got = retriever.retrieve(QueryBundle("q", embedding=list(q)))

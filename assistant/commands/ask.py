@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import time
+from pathlib import Path
 from typing import Any
 
 from assistant import RETRIEVAL_MODES
@@ -30,6 +34,10 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     q = clean_question(args.question)
     filters = a.resolve_filters(q, args.platform, args.doc_type, args.as_of)
     answer = a.ask(q, filters, mode=args.mode)
+    if profile := os.environ.get("POLICY_ASSISTANT_PROFILE"):  # evals/bench_cold.py
+        Path(profile).write_text(json.dumps({
+            "run_ms": (time.perf_counter() - ctx.started) * 1000, "load_ms": a.load_timings,
+            "answer_ms": answer.timings}), encoding="utf-8")
     if args.json:
         from assistant.cli import print_json
 
