@@ -236,12 +236,12 @@ def _platform_block(parts: ChangeParts, pid: str, question: str, dates: DateRang
     store = parts.store
     name = parts.names.get(pid, pid)
     docs = store.documents(pid)
-    doc_type = _doc_type(question, {d["doc_type"] for d in docs})
-    docs = [d for d in docs if doc_type is None or d["doc_type"] == doc_type]
+    doc_type = _doc_type(question, {d.doc_type for d in docs})
+    docs = [d for d in docs if doc_type is None or d.doc_type == doc_type]
     what = f"{name}'s {doc_type}" if doc_type else f"{name}'s documents"
     when = f" {dates.phrase.strip()}" if dates and dates.phrase else ""
-    timeline = {d["document_id"]: (d["doc_type"], [v.version_date for v in
-                                                   ch.versions_of(store, d["document_id"])])
+    timeline = {d.document_id: (d.doc_type, [v.version_date for v in
+                                                   ch.versions_of(store, d.document_id)])
                 for d in docs}
     tracked = "; ".join(f"{t}: {', '.join(v)}" for t, v in sorted(timeline.values())
                         if len(v) > 1)
@@ -388,7 +388,7 @@ def _versions_in_force(store: Store, pids: tuple[str, ...], as_of: str
     out = []
     for pid in pids:
         for d in store.documents(pid):
-            vers = [v for v in ch.versions_of(store, d["document_id"]) if v.version_date <= as_of]
+            vers = [v for v in ch.versions_of(store, d.document_id) if v.version_date <= as_of]
             if vers:
-                out.append((d["platform"], d["doc_type"], vers[-1].version_date))
+                out.append((d.platform, d.doc_type, vers[-1].version_date))
     return out

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 # each module defines add_parser(subparsers) and sets func=run(args, ctx) -> int
 COMMANDS = ["ingest", "ask", "chat", "compare", "record", "changes", "diff", "history",
             "watch", "digest", "train_data", "train_qa", "train_labels", "label_corpus", "label",
-            "prevalence", "serve", "eval"]
+            "prevalence", "serve", "worker", "eval"]
 OPTIONAL_COMMANDS: list[str] = []
 
 

@@ -34,8 +34,8 @@ def compare(store: Store, search: Search, answerer: DefaultAnswerer, names: dict
         f = Filters((pid,), doc_types, as_of)
         hits = search(topic, f, k=PER_PLATFORM_K)
         evidence += hits
-        docs = sorted({d["doc_type"] for d in store.documents(pid)
-                       if not doc_types or d["doc_type"] in doc_types})
+        docs = sorted({d.doc_type for d in store.documents(pid)
+                       if not doc_types or d.doc_type in doc_types})
         searched = ", ".join(docs) or "no documents"
         best = _best(answerer, topic, hits, names[pid])
         if best is None:

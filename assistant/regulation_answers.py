@@ -34,16 +34,16 @@ def regulation_answer(store: Store, names: dict[str, str], reg: Regulation, filt
     found: list[tuple[int, str, Engagement]] = []
     total = 0
     for pid in filters.platforms:
-        for row in sorted(store.current_clauses(pid), key=lambda r: (r["doc_type"],
-                                                                     r["record_id"])):
-            if filters.doc_types and row["doc_type"] not in filters.doc_types:
+        for row in sorted(store.current_clauses(pid), key=lambda r: (r.doc_type,
+                                                                     r.record_id)):
+            if filters.doc_types and row.doc_type not in filters.doc_types:
                 continue
             total += 1
-            for e in engaged(row["text"], as_slugs(categories(row["record_id"]))):
+            for e in engaged(row.text, as_slugs(categories(row.record_id))):
                 if e.regulation.id == reg.id:  # naming it, then a category, then wording
                     rank = (0 if "the clause names it" in e.triggers else
                             1 if any(t.startswith("category") for t in e.triggers) else 2)
-                    found.append((rank, row["record_id"], e))
+                    found.append((rank, row.record_id, e))
     found.sort(key=lambda f: f[0])
     hits: list[Hit] = []
     citations: list[Citation] = []

@@ -421,7 +421,7 @@ def resolve_platform(store: Store, platform: str) -> str:
 
 
 def resolve_doc_type(store: Store, platform_id: str, doc_type: str) -> str:
-    types = sorted({r["doc_type"] for r in store.documents(platform_id)})
+    types = sorted({r.doc_type for r in store.documents(platform_id)})
     for t in types:
         if t.lower() == doc_type.strip().lower():
             return t

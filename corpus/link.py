@@ -80,7 +80,7 @@ def link_annotations(store: Store, progress: Callable[[Iterable], Iterable] = la
         if pid not in known:
             links += [(q.annotation_id, None, None) for q in by_platform[pid]]
             continue
-        clauses = candidates([(c["record_id"], normalise(c["text"]))
+        clauses = candidates([(c.record_id, normalise(c.text))
                               for c in store.current_clauses(pid)])
         for q in by_platform[pid]:
             rid, score = best_match(q.quote, clauses)

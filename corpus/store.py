@@ -61,6 +61,28 @@ class Version:
     doc_type: str
 
 
+class DocumentRow(NamedTuple):
+    """A document with its current version's date, source and URL."""
+
+    document_id: str
+    platform_id: str
+    platform: str
+    doc_type: str
+    collection: str
+    current_version: str | None
+    version_date: str | None
+    url: str | None
+    source: str | None
+
+
+class CurrentClause(NamedTuple):
+    """A clause of a document's current version."""
+
+    record_id: str
+    text: str
+    doc_type: str
+
+
 class Occurrence(NamedTuple):
     """A clause where one version holds it: offsets into that version's text."""
     record_id: str
@@ -557,24 +579,26 @@ class Store:
             "SELECT p.platform_id, p.name FROM platforms p WHERE EXISTS (SELECT 1 FROM "
             "documents d WHERE d.platform_id=p.platform_id) ORDER BY p.name")}
 
-    def documents(self, platform_id: str | None = None) -> list[sqlite3.Row]:
-        sql = ("SELECT d.*, v.version_date, v.url, v.source FROM documents d LEFT JOIN versions v "
-               "ON v.version_id=d.current_version")
+    def documents(self, platform_id: str | None = None) -> list[DocumentRow]:
+        sql = ("SELECT d.document_id, d.platform_id, d.platform, d.doc_type, d.collection, "
+               "d.current_version, v.version_date, v.url, v.source FROM documents d "
+               "LEFT JOIN versions v ON v.version_id=d.current_version")
         args: tuple = ()
         if platform_id:
             sql += " WHERE d.platform_id=?"
             args = (platform_id,)
-        return list(self.conn.execute(sql + " ORDER BY d.platform, d.doc_type", args))
+        return [DocumentRow(*r) for r in
+                self.conn.execute(sql + " ORDER BY d.platform, d.doc_type", args)]
 
     def doc_types(self) -> list[str]:
         return [r[0] for r in self.conn.execute(
             "SELECT DISTINCT doc_type FROM documents ORDER BY doc_type")]
 
-    def current_clauses(self, platform_id: str) -> list[sqlite3.Row]:
-        return list(self.conn.execute(
+    def current_clauses(self, platform_id: str) -> list[CurrentClause]:
+        return [CurrentClause(*r) for r in self.conn.execute(
             "SELECT c.record_id, c.text, c.doc_type FROM clauses c JOIN documents d ON "
             "d.document_id=c.document_id JOIN occurrences o ON o.record_id=c.record_id AND "
-            "o.version_id=d.current_version WHERE c.platform_id=?", (platform_id,)))
+            "o.version_id=d.current_version WHERE c.platform_id=?", (platform_id,))]
 
     def linked_points(self) -> list[tuple[str, str, str, str]]:
         """(ToS;DR point ID, linked record ID, clause text, platform_id) of linked points."""

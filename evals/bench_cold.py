@@ -15,6 +15,9 @@ Each run is a new ``python -m assistant ask`` process (its caches on disk are wa
 
 A last run under ``python -X importtime`` lists the slowest top-level imports. Baselines in
 the same run: ``python -c pass`` (the interpreter alone) and ``policy-assistant --help``.
+
+``--worker`` also starts ``policy-assistant worker`` and times the same fresh ``ask``
+processes answered through it (assistant/worker.py), then stops it.
 """
 
 from __future__ import annotations
@@ -40,9 +43,15 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.Compl
     return (time.perf_counter() - t) * 1000, proc
 
 
+def _base(data_dir: str | None) -> list[str]:
+    return [sys.executable, "-m", "assistant"] + (["--data-dir", data_dir] if data_dir else [])
+
+
+ENV = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+
+
 def cold_runs(data_dir: str | None, question: str, runs: int) -> dict[str, Any]:
-    base = [sys.executable, "-m", "assistant"] + (["--data-dir", data_dir] if data_dir else [])
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    base, env = _base(data_dir), ENV
     rows: list[dict[str, float]] = []
     interp: list[float] = []
     helps: list[float] = []
@@ -57,6 +66,8 @@ def cold_runs(data_dir: str | None, question: str, runs: int) -> dict[str, Any]:
             if proc.returncode != 0:
                 raise SystemExit(f"ask failed ({proc.returncode}): {proc.stderr.strip()}")
             p = json.loads(profile.read_text())
+            if p.get("worker"):
+                raise SystemExit("a worker answered: stop it (`policy-assistant worker stop`)")
             loads = {k.removesuffix("_ms"): v for k, v in p["load_ms"].items()}
             row = {"wall": wall, "start": wall - p["run_ms"], **loads,
                    "loading": sum(loads.values()), "answering": p["run_ms"] - sum(loads.values())}
@@ -69,6 +80,33 @@ def cold_runs(data_dir: str | None, question: str, runs: int) -> dict[str, Any]:
     return {"question": question, "runs": runs, "median_ms": median,
             "python_-c_pass_ms": statistics.median(interp),
             "help_ms": statistics.median(helps), "imports": slowest_imports(proc.stderr)}
+
+
+def worker_runs(data_dir: str | None, question: str, runs: int) -> dict[str, Any]:
+    """Fresh ``ask`` processes answered by a running worker."""
+    base, env = _base(data_dir), ENV
+    start = subprocess.run(base + ["worker", "start", "--background", "--idle", "10"], env=env,
+                           capture_output=True, text=True, check=False)
+    if start.returncode != 0:
+        raise SystemExit(f"worker start failed: {start.stderr.strip()}")
+    walls: list[float] = []
+    served: list[float] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            profile = Path(tmp) / "profile.json"
+            _timed(base + ["ask", question], env)
+            for _ in range(runs):
+                wall, proc = _timed(base + ["ask", question],
+                                    {**env, "POLICY_ASSISTANT_PROFILE": str(profile)})
+                p = json.loads(profile.read_text())
+                if proc.returncode != 0 or not p.get("worker"):
+                    raise SystemExit(f"the worker did not answer: {proc.stderr.strip()}")
+                walls.append(wall)
+                served.append(p["answer_ms"].get("total_ms", 0.0))
+    finally:
+        subprocess.run(base + ["worker", "stop"], env=env, capture_output=True, check=False)
+    return {"question": question, "runs": runs, "wall_ms": statistics.median(walls),
+            "worker_answer_ms": statistics.median(served)}
 
 
 def slowest_imports(importtime: str, top: int = 8) -> list[tuple[str, float]]:
@@ -94,8 +132,11 @@ def main() -> None:
     ap.add_argument("--question", action="append",
                     help=f"repeatable (default: {' / '.join(QUESTIONS)})")
     ap.add_argument("--out", type=Path, help="also write the figures as JSON here")
+    ap.add_argument("--worker", action="store_true",
+                    help="also time ask answered by a running worker")
     args = ap.parse_args()
-    results = [cold_runs(args.data_dir, q, args.runs) for q in args.question or QUESTIONS]
+    questions = args.question or QUESTIONS
+    results: list[dict[str, Any]] = [cold_runs(args.data_dir, q, args.runs) for q in questions]
     for r in results:
         m = r["median_ms"]
         print(f"\n{r['question']!r}: medians of {r['runs']} fresh processes (ms)")
@@ -108,6 +149,14 @@ def main() -> None:
         print(f"  answering {m['answering']:.0f}")
         print("  slowest top-level imports (one run, cumulative ms): "
               + ", ".join(f"{p} {ms:.0f}" for p, ms in r["imports"]))
+    if args.worker:
+        for q in questions:
+            w = worker_runs(args.data_dir, q, args.runs)
+            cold = next(r for r in results if r["question"] == q)["median_ms"]["wall"]
+            print(f"\n{q!r} through a running worker: medians of {w['runs']} fresh processes: "
+                  f"wall {w['wall_ms']:.0f} ms ({w['wall_ms'] / cold:.2f}x the cold ask), of "
+                  f"which the worker answering {w['worker_answer_ms']:.0f} ms")
+            results.append({"worker": w})
     if args.out:
         args.out.write_text(json.dumps(results, indent=2))
 

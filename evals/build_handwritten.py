@@ -28,7 +28,7 @@ _cache: dict[str, dict[str, str]] = {}
 
 def current(platform_id: str) -> dict[str, str]:
     if platform_id not in _cache:
-        _cache[platform_id] = {r["record_id"]: r["text"] for r in store.current_clauses(platform_id)}
+        _cache[platform_id] = {r.record_id: r.text for r in store.current_clauses(platform_id)}
     return _cache[platform_id]
 
 def platform_of(rid: str) -> str:

@@ -58,7 +58,7 @@ def generate(store: Store, points_path: Path) -> tuple[list[dict[str, Any]], dic
                 continue
             stats["case_templated"] += 1
             if pid not in clauses:
-                clauses[pid] = candidates([(c["record_id"], normalise(c["text"]))
+                clauses[pid] = candidates([(c.record_id, normalise(c.text))
                                            for c in store.current_clauses(pid)])
             rid, score = best_match(quote, clauses[pid])
             if rid is None:

@@ -188,7 +188,7 @@ def squad_qrels(a: Assistant, squad: SquadSet) -> tuple[dict[str, dict[str, int]
     texts: dict[str, list[tuple[str, str]]] = {}
     for pid in a.platform_names():
         for c in a.store.current_clauses(pid):
-            texts.setdefault(pid, []).append((c["record_id"], M.normalize_answer(c["text"])))
+            texts.setdefault(pid, []).append((c.record_id, M.normalize_answer(c.text)))
     by_id = {rid: t for rows in texts.values() for rid, t in rows}
     overlap: dict[str, dict[str, int]] = {}
     holds: dict[str, dict[str, int]] = {}

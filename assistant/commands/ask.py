@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,13 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
+    from assistant import worker
+
+    reply = worker.request(ctx.settings, {
+        "question": args.question, "platforms": args.platform, "doc_types": args.doc_type,
+        "as_of": args.as_of, "mode": args.mode})
+    if reply is not None:  # a running worker answered (`policy-assistant worker start`)
+        return _print_reply(args, ctx, reply)
     from assistant import clean_question
 
     a = ctx.assistant()
@@ -46,4 +54,22 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     print(f"Searching {answer.focus}")
     print()
     print(answer.text)
+    return 0
+
+
+def _print_reply(args: argparse.Namespace, ctx: Any, reply: dict[str, Any]) -> int:
+    if reply["status"] == "error":
+        print(f"error: {reply['error']}", file=sys.stderr)
+        return int(reply["exit_code"])
+    answer = reply["answer"]
+    if profile := os.environ.get("POLICY_ASSISTANT_PROFILE"):
+        Path(profile).write_text(json.dumps({
+            "run_ms": (time.perf_counter() - ctx.started) * 1000, "load_ms": {},
+            "answer_ms": answer["timings"], "worker": True}), encoding="utf-8")
+    if args.json:
+        print(json.dumps(answer, indent=2, ensure_ascii=False, default=str))
+        return 0
+    print(f"Searching {answer['focus']}")
+    print()
+    print(answer["answer"])
     return 0
