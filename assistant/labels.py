@@ -351,16 +351,16 @@ def similar_clauses(store: Store, record_id: str, slug: str, model_name: str,
     if mine is None:
         return []
     rows = [r for r in store_labels.current_labelled(store, slugs=[slug])
-            if r["platform_id"] != me[0]]
+            if r.platform_id != me[0]]
     if not rows:
         return []
-    vecs = store.embeddings(model_name, sorted({r["embed_key"] for r in rows}))
-    rows = [r for r in rows if r["embed_key"] in vecs]
-    mat = np.stack([np.frombuffer(vecs[r["embed_key"]], dtype=np.float32) for r in rows])
+    vecs = store.embeddings(model_name, sorted({r.embed_key for r in rows}))
+    rows = [r for r in rows if r.embed_key in vecs]
+    mat = np.stack([np.frombuffer(vecs[r.embed_key], dtype=np.float32) for r in rows])
     sims = mat @ np.frombuffer(mine, dtype=np.float32)
     best: dict[str, int] = {}
     for i in np.argsort(-sims, kind="stable"):
-        pid = rows[i]["platform_id"]
+        pid = rows[i].platform_id
         if pid not in best:
             best[pid] = int(i)
             if len(best) == k:
@@ -368,8 +368,8 @@ def similar_clauses(store: Store, record_id: str, slug: str, model_name: str,
     out = []
     for i in best.values():
         r = rows[i]
-        text = store.clause_text(r["record_id"])
-        out.append(Similar(r["record_id"], r["platform"], r["doc_type"], r["severity"],
+        text = store.clause_text(r.record_id)
+        out.append(Similar(r.record_id, r.platform, r.doc_type, r.severity,
                            round(float(sims[i]), 4), text))
     return out
 
@@ -424,5 +424,5 @@ def allowed_records(store: Store, slugs: Iterable[str] = (), severities: Iterabl
             raise BadInput(f"unknown severity {s!r} (High, Medium, Low, Favourable)")
     if not store_labels.has_labels(store):
         raise IndexMissing("the corpus has no labels yet; run `policy-assistant train-labels`")
-    return frozenset(r["record_id"] for r in store_labels.current_labelled(
+    return frozenset(r.record_id for r in store_labels.current_labelled(
         store, slugs, severities, list(platform_ids)))

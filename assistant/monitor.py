@@ -97,7 +97,7 @@ def prevalence_lines(store: Store, record_id: str, platform_id: str,
     out = []
     for slug in [c for c in categories if not c.endswith("?") and c in names]:
         p = store_labels.prevalence(store, slug, names[slug].doc_types)
-        elsewhere = sum(r["platform_id"] != platform_id
+        elsewhere = sum(r.platform_id != platform_id
                         for r in store_labels.current_labelled(store, slugs=[slug]))
         out.append(PrevalenceLine(slug, names[slug].name, p.found, p.of, elsewhere, p.text()))
     return out

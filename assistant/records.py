@@ -53,7 +53,7 @@ def record_view(store: Store, record_id: str, max_record_id: int) -> RecordView:
         close = store.find_records(rid[: max(4, len(rid) - 4)])
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise NotFound(f"no record {rid!r}{hint}") from None
-    notes = [dict(r) for r in store.annotations_for(rid)]
+    notes = store.annotations_for(rid)
     view = RecordView(clause, notes)
     _add_labels(store, view)
     _add_history(store, view)

@@ -9,7 +9,6 @@ is asked, never cached.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -165,8 +164,21 @@ def prevalence(store: Store, slug: str, doc_types: Sequence[str]) -> Prevalence:
     return Prevalence(slug, found, of, tuple(doc_types), corpus_date(store), unfav)
 
 
+class LabelledClause(NamedTuple):
+    """A current clause with one of its labels."""
+
+    record_id: str
+    platform_id: str
+    platform: str
+    doc_type: str
+    embed_key: str
+    slug: str
+    confidence: float
+    severity: str
+
+
 def current_labelled(store: Store, slugs: Sequence[str] = (), severities: Sequence[str] = (),
-                     platform_ids: Sequence[str] = ()) -> list[sqlite3.Row]:
+                     platform_ids: Sequence[str] = ()) -> list[LabelledClause]:
     """Current clauses with a label matching every given filter (empty filter: any):
     record_id, platform_id, platform, doc_type, embed_key, slug, confidence, severity."""
     sql = ("SELECT c.record_id, c.platform_id, c.platform, c.doc_type, c.embed_key, l.slug, "
@@ -178,4 +190,5 @@ def current_labelled(store: Store, slugs: Sequence[str] = (), severities: Sequen
         if values:
             sql += f" AND {col} IN ({','.join('?' * len(values))})"
             args.extend(values)
-    return list(store.conn.execute(sql + " ORDER BY c.record_id, l.slug", args))
+    return [LabelledClause(*r) for r in
+            store.conn.execute(sql + " ORDER BY c.record_id, l.slug", args)]

@@ -540,9 +540,10 @@ class Store:
 
     # ---- annotations -----------------------------------------------------------------------
 
-    def annotations_for(self, record_id: str) -> list[sqlite3.Row]:
-        return list(self.conn.execute(
-            "SELECT * FROM annotations WHERE record_id=? ORDER BY annotation_id", (record_id,)))
+    def annotations_for(self, record_id: str) -> list[dict[str, Any]]:
+        """The ToS;DR assessments linked to a record, column by column."""
+        return [dict(r) for r in self.conn.execute(
+            "SELECT * FROM annotations WHERE record_id=? ORDER BY annotation_id", (record_id,))]
 
     def annotation_quotes(self, min_chars: int = 1) -> list[tuple[str, str, str]]:
         """(platform_id, case title, quote) of every annotation quoting at least
