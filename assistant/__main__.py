@@ -1,5 +1,3 @@
-import sys
+from assistant.cli import entry
 
-from assistant.cli import main
-
-sys.exit(main())
+entry()

@@ -31,6 +31,11 @@ COMMANDS = ["ingest", "ask", "chat", "compare", "record", "changes", "diff", "hi
             "watch", "digest", "train_data", "train_qa", "train_labels", "label_corpus", "label",
             "prevalence", "serve", "worker", "eval"]
 OPTIONAL_COMMANDS: list[str] = []
+# read-only commands: when they are done only the output streams need flushing, so the
+# console script skips the interpreter's teardown (freeing the loaded index and models took
+# about 1 s of a cold `ask`; see evals/bench_cold.py)
+FAST_EXIT = frozenset({"ask", "compare", "record"})
+_ran: list[str] = []  # the command main() ran last
 
 
 class Context:
@@ -104,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     parser = build_parser()
     args = parser.parse_args(argv)
+    _ran[:] = [str(args.command)]
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
@@ -125,6 +131,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: unexpected failure ({_one_line(exc)}); this is a bug, not your input: "
               "run again with POLICY_ASSISTANT_DEBUG=1 for the traceback", file=sys.stderr)
         return INTERNAL_ERROR
+
+
+def entry() -> NoReturn:
+    """The console script (and ``python -m assistant``): ``main()``, then the exit."""
+    code = main()
+    if _ran and _ran[0] in FAST_EXIT:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a reader that went away
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def print_json(obj: Any) -> None:

@@ -87,3 +87,21 @@ def test_help_lists_commands(capsys):
     out = capsys.readouterr().out
     for cmd in ("ingest", "ask", "chat", "compare", "record"):
         assert cmd in out
+
+
+def test_console_entry_prints_everything_and_keeps_exit_codes(data_dir):
+    """`python -m assistant` goes through cli.entry, which ends read-only commands without
+    the interpreter's teardown: the output must still be complete and the codes the same."""
+    import subprocess
+    import sys
+
+    base = [sys.executable, "-m", "assistant", "--data-dir", str(data_dir), "--embedder", "hash"]
+    ok = subprocess.run(base + ["ask", "Does Streamly sell my personal data?", "--json"],
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["citations"][0]["record_id"] == NO_SALE
+    bad = subprocess.run(base + ["ask", " "], capture_output=True, text=True, timeout=120)
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr.startswith("error: the question is empty")
+    missing = subprocess.run(base + ["record", "nosuch-0000-0000-0000"], capture_output=True,
+                             text=True, timeout=120)
+    assert missing.returncode == 3 and missing.stderr.startswith("error: no record")
