@@ -275,8 +275,9 @@ class Assistant:
         elif r.kind == "dated":
             assert r.dates is not None
             f = Filters(f.platforms or tuple(self.matcher.find(q)), f.doc_types, f.as_of)
-            answer = changes_qa.answer_dated_question(
-                self.store, lambda q2, f2: self.ask(q2, f2, mode=mode), q, f, r.dates)
+            answer = changes_qa.answer_dated_question(  # the same stages (eval ablations)
+                self.store, lambda q2, f2: self.ask(q2, f2, mode=mode, stages=stages), q, f,
+                r.dates)
         elif r.kind in ("regulation", "severity", "prevalence"):
             if r.kind == "regulation":
                 assert r.regulation is not None

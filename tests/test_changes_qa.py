@@ -197,3 +197,22 @@ def test_abbreviations_are_spelled_out_for_retrieval(a):
     assert expand_abbreviations("Is it fair?") == "Is it fair?"  # 'ai' only as a word
     ans = a.ask("Could Videomeet use my content for AI in September 2023?")
     assert {c.record_id for c in ans.citations} & {USE_NEW, OPT_OUT}
+
+
+def test_a_dated_question_keeps_the_stages_it_was_asked_with(a, monkeypatch):
+    """An eval's ablation column (e.g. without the trained model) reaches the versions in
+    force too, not only plain questions."""
+    from assistant import FUSED, RERANKED
+
+    seen = []
+    plain = type(a)._plain
+
+    def spy(self, q, f, mode, stages):
+        seen.append((f.as_of, stages))
+        return plain(self, q, f, mode, stages)
+
+    monkeypatch.setattr(type(a), "_plain", spy)
+    for stages in (FUSED, RERANKED):
+        ans = a.ask("Could Videomeet end my free trial early in July 2023?", stages=stages)
+        assert ans.route == "dated"
+    assert seen == [("2023-07-31", FUSED), ("2023-07-31", RERANKED)]
