@@ -204,7 +204,7 @@ def answer_change_question(parts: ChangeParts, question: str, pids: list[str],
     """
     store = parts.store
     ch.compute_changes(store)  # no-op when up to date
-    tracked = _tracked_platforms(store)
+    tracked = store.tracked_platforms()
     if not pids:
         listed = ", ".join(sorted(tracked.values())) or "none"
         return Answer(f"Which platform do you mean? Older versions are tracked for: {listed}.",
@@ -227,9 +227,6 @@ def answer_change_question(parts: ChangeParts, question: str, pids: list[str],
     return verify(answer, answer.evidence)
 
 
-def _tracked_platforms(store: Store) -> dict[str, str]:
-    return ch.tracked_platforms(store)
-
 
 def _platform_block(parts: ChangeParts, pid: str, question: str, dates: DateRange | None,
                     topic: list[str], cited: _Cited, meta: dict[str, Any]) -> str:
@@ -241,7 +238,7 @@ def _platform_block(parts: ChangeParts, pid: str, question: str, dates: DateRang
     what = f"{name}'s {doc_type}" if doc_type else f"{name}'s documents"
     when = f" {dates.phrase.strip()}" if dates and dates.phrase else ""
     timeline = {d.document_id: (d.doc_type, [v.version_date for v in
-                                                   ch.versions_of(store, d.document_id)])
+                                                   store.versions_of(d.document_id)])
                 for d in docs}
     tracked = "; ".join(f"{t}: {', '.join(v)}" for t, v in sorted(timeline.values())
                         if len(v) > 1)
@@ -388,7 +385,7 @@ def _versions_in_force(store: Store, pids: tuple[str, ...], as_of: str
     out = []
     for pid in pids:
         for d in store.documents(pid):
-            vers = [v for v in ch.versions_of(store, d.document_id) if v.version_date <= as_of]
+            vers = [v for v in store.versions_of(d.document_id) if v.version_date <= as_of]
             if vers:
                 out.append((d.platform, d.doc_type, vers[-1].version_date))
     return out

@@ -41,7 +41,7 @@ Progress = Callable[[int], None]
 
 def assessments_from_store(store: Store) -> list[tuple[str, str, str, str]]:
     """(platform_id, case, classification, quote) of every ToS;DR assessment in the store."""
-    return list(store.assessments())
+    return [(a.platform_id, a.case, a.classification, a.quote) for a in store.assessments()]
 
 
 def assessments_from_points(path: Path) -> list[tuple[str, str, str, str]]:

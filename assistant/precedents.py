@@ -35,7 +35,7 @@ def _key(prefix: str, text: str) -> str:
 
 
 def _inputs(store: Any) -> tuple[list[tuple[str, str, str]], list[str]]:
-    rows = store.annotation_quotes(MIN_QUOTE_CHARS)
+    rows = [(a.platform_id, a.case, a.quote) for a in store.assessments(MIN_QUOTE_CHARS)]
     return rows, sorted({c for _, c, _ in rows})
 
 

@@ -68,11 +68,11 @@ def document_activity(store: Store, platform_id: str, doc_type: str,
     in the 30 and 90 days that end on ``today`` or on the newest tracked version."""
     docs = [d for d in store.documents(platform_id) if d.doc_type == doc_type]
     platform = docs[0].platform if docs else platform_id
-    tracked = [d.document_id for d in docs if len(ch.versions_of(store, d.document_id)) > 1]
+    tracked = [d.document_id for d in docs if len(store.versions_of(d.document_id)) > 1]
     # the versions of the tracked documents (a saved record page is a document of one version)
     dates = sorted(v.version_date[:10] for d in docs
                    if d.document_id in tracked or not tracked
-                   for v in ch.versions_of(store, d.document_id) if v.version_date)
+                   for v in store.versions_of(d.document_id) if v.version_date)
     reference = today or (dates[-1] if dates else dt.date.today().isoformat())
     act = Activity(platform, doc_type, tracked, len(dates), dates[0] if dates else "",
                    reference, "given date" if today else "newest tracked version")

@@ -101,12 +101,6 @@ class RecordHistory:
 # ---- reading versions ---------------------------------------------------------------------
 
 
-def versions_of(store: Store, document_id: str) -> list[Version]:
-    """A document's versions, oldest first (a current version sorts after a history one
-    of the same date)."""
-    return store.versions_of(document_id)
-
-
 def version(store: Store, version_id: str) -> Version:
     """A version by its ID, or by an unambiguous prefix of it (``zoom-tos-8zq4@2023-07-28``)."""
     vid = version_id.strip()
@@ -118,7 +112,7 @@ def version(store: Store, version_id: str) -> Version:
         raise BadInput(f"version {vid!r} is ambiguous: "
                        + ", ".join(r.version_id for r in rows[:5]))
     doc = vid.split("@", 1)[0]
-    known = [v.version_id for v in versions_of(store, doc)]
+    known = [v.version_id for v in store.versions_of(doc)]
     hint = f"; versions of {doc}: {', '.join(known)}" if known else ""
     raise NotFound(f"no version {vid!r} in the store{hint}")
 
@@ -300,7 +294,7 @@ def _compute(store: Store, categories: Categories | None,
     key = algorithm_key(store)
     wanted: set[tuple[str, str]] = set()
     for doc_id in docs:
-        vers = versions_of(store, doc_id)
+        vers = store.versions_of(doc_id)
         for a, b in zip(vers, vers[1:], strict=False):
             wanted.add((a.version_id, b.version_id))
             if done.get((a.version_id, b.version_id)) == key:
@@ -431,11 +425,6 @@ def resolve_doc_type(store: Store, platform_id: str, doc_type: str) -> str:
     raise BadInput(f"no document {doc_type!r} for this platform; it has: {', '.join(types)}")
 
 
-def tracked_platforms(store: Store) -> dict[str, str]:
-    """platform_id -> name of the platforms with a document of more than one version."""
-    return store.tracked_platforms()
-
-
 def changes_for(store: Store, platform: str, doc_type: str | None = None,
                 since: str | None = None, until: str | None = None,
                 kinds: tuple[str, ...] | None = None, refresh: bool = True
@@ -488,7 +477,7 @@ def history_of(store: Store, record_id: str) -> RecordHistory:
     present = store.versions_holding(record_id)
     versions = [{"version_id": v.version_id, "date": v.version_date, "kind": v.kind,
                  "present": v.version_id in present}
-                for v in versions_of(store, clause.document_id)]
+                for v in store.versions_of(clause.document_id)]
     changes: list[ChangeRecord] = []
     previous: list[str] = []
     nxt: list[str] = []

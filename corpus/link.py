@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 
 from rapidfuzz import fuzz
 
-from corpus.store import Quote, Store
+from corpus.store import Assessment, Store
 from corpus.text import normalise, words
 
 THRESHOLD = 85.0
@@ -70,8 +70,8 @@ def links_due(store: Store) -> bool:
 def link_annotations(store: Store, progress: Callable[[Iterable], Iterable] = lambda x: x) -> int:
     """Set each annotation's linked record; returns how many link."""
     key = link_key(store)
-    by_platform: dict[str, list[Quote]] = defaultdict(list)
-    for q in store.quotes():
+    by_platform: dict[str, list[Assessment]] = defaultdict(list)
+    for q in store.assessments():
         by_platform[q.platform_id].append(q)
     known = store.platforms()
     links: list[tuple[str, str | None, float | None]] = []

@@ -121,15 +121,10 @@ class ClauseRef(NamedTuple):
 
 class Assessment(NamedTuple):
     """A ToS;DR point as stored: who, which case, how it was rated, what it quotes."""
+    annotation_id: str
     platform_id: str
     case: str
     classification: str
-    quote: str
-
-
-class Quote(NamedTuple):
-    annotation_id: str
-    platform_id: str
     quote: str
 
 
@@ -545,23 +540,12 @@ class Store:
         return [dict(r) for r in self.conn.execute(
             "SELECT * FROM annotations WHERE record_id=? ORDER BY annotation_id", (record_id,))]
 
-    def annotation_quotes(self, min_chars: int = 1) -> list[tuple[str, str, str]]:
-        """(platform_id, case title, quote) of every annotation quoting at least
-        ``min_chars`` characters, in annotation order."""
-        return [(str(p), str(c), str(q)) for p, c, q in self.conn.execute(
-            "SELECT platform_id, case_title, quote FROM annotations WHERE length(quote) >= ? "
-            "ORDER BY annotation_id", (min_chars,))]
-
-    def assessments(self) -> list[Assessment]:
-        """Every ToS;DR point that quotes something, in annotation order."""
-        return [Assessment(str(p), str(c), str(k), str(q)) for p, c, k, q in self.conn.execute(
-            "SELECT platform_id, case_title, classification, quote FROM annotations "
-            "WHERE quote != '' ORDER BY annotation_id")]
-
-    def quotes(self) -> list[Quote]:
-        """(annotation_id, platform_id, quote) of every point that quotes something."""
-        return [Quote(str(a), str(p), str(q)) for a, p, q in self.conn.execute(
-            "SELECT annotation_id, platform_id, quote FROM annotations WHERE quote != ''")]
+    def assessments(self, min_chars: int = 1) -> list[Assessment]:
+        """Every ToS;DR point quoting at least ``min_chars`` characters, in annotation
+        order."""
+        return [Assessment(*map(str, r)) for r in self.conn.execute(
+            "SELECT annotation_id, platform_id, case_title, classification, quote FROM "
+            "annotations WHERE length(quote) >= ? ORDER BY annotation_id", (min_chars,))]
 
     def link_basis(self) -> Iterator[list[tuple[Any, ...]]]:
         """What annotation links depend on, as three row groups: the versions, each

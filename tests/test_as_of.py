@@ -30,7 +30,7 @@ def history_assistant(tmp_path_factory):
 
 def version_ids(a, date: str) -> set[str]:
     doc = a.store.clause(USE_NEW).document_id
-    vers = [v for v in ch.versions_of(a.store, doc) if v.version_date <= date]
+    vers = [v for v in a.store.versions_of(doc) if v.version_date <= date]
     return {c.record_id for c in ch.version_clauses(a.store, vers[-1].version_id)}
 
 

@@ -91,7 +91,7 @@ def test_recomputing_is_idempotent_and_ids_are_stable(store):
 
 
 def test_unchanged_clause_keeps_its_record_id_in_every_version(store):
-    vers = ch.versions_of(store, store.clause(TERMINATE).document_id)
+    vers = store.versions_of(store.clause(TERMINATE).document_id)
     assert [v.version_date for v in vers] == [V1, V2, V3]
     for v in vers:
         assert TERMINATE in {c.record_id for c in ch.version_clauses(store, v.version_id)}
