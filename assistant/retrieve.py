@@ -77,6 +77,7 @@ class DenseRetriever(BaseRetriever):
         mask = self.table.mask(f.platforms, f.doc_types, f.as_of, f.records)
         if f.platforms and self.scoped is not None:  # exact, over the platforms' vectors
             ranked = self.scoped.search(vec, f.platforms, mask, self.k)
+            self.table.texts(i for i, _ in ranked)  # one read of the store for all of them
             return [NodeWithScore(node=_node(self.table, self.table.ids[i]), score=s)
                     for i, s in ranked]
         depth = min(len(self.table),
@@ -92,6 +93,7 @@ class DenseRetriever(BaseRetriever):
         if len(kept) < self.k and len(hits) == depth:
             hits = self.chroma().query(vec, depth, chroma_where(f))
             kept = passing(hits)
+        self.table.texts(self.table.pos[h.record_id] for h in kept[: self.k])
         return [NodeWithScore(node=_node(self.table, h.record_id), score=h.score)
                 for h in kept[: self.k]]
 
@@ -106,6 +108,7 @@ class LexicalRetriever(BaseRetriever):
         f = self.filters
         mask = self.table.mask(f.platforms, f.doc_types, f.as_of, f.records)
         found = self.lexical.search(query_bundle.query_str, self.k, mask)
+        self.table.texts(i for i, _ in found)
         return [NodeWithScore(node=_node(self.table, self.table.ids[i]), score=s)
                 for i, s in found]
 
@@ -135,6 +138,7 @@ class PrecedentRetriever(BaseRetriever):
         cos = mat @ q
         score = 0.5 * cos + 0.5 * prec
         order = np.lexsort((idx, -score))[: self.k]
+        self.table.texts(int(idx[j]) for j in order)
         return [NodeWithScore(node=_node(self.table, self.table.ids[int(idx[j])],
                                          dense=float(cos[j])),
                               score=float(score[j])) for j in order]
