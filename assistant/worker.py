@@ -129,7 +129,7 @@ class Worker:
     def serve(self, path: Path, ready: Any = None) -> None:
         """Listen on ``path`` until stopped or idle; ``ready()`` is called once listening."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        if request_stale(path):
+        if socket_is_stale(path):
             path.unlink()
         old_mask = os.umask(0o177)  # the socket: owner only
         try:
@@ -152,7 +152,7 @@ class Worker:
                 path.unlink()
 
 
-def request_stale(path: Path) -> bool:
+def socket_is_stale(path: Path) -> bool:
     """Whether ``path`` is a socket file no process listens on (left by a killed worker)."""
     if not path.exists():
         return False

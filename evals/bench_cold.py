@@ -74,9 +74,8 @@ def cold_runs(data_dir: str | None, question: str, runs: int) -> dict[str, Any]:
             rows.append(row)
         _, proc = _timed([sys.executable, "-X", "importtime"] + base[1:] + ["ask", question],
                          env)
-    keys = sorted({k for r in rows for k in r}, key=lambda k: list(rows[0]).index(k)
-                  if k in rows[0] else 99)
-    median = {k: statistics.median(r.get(k, 0.0) for r in rows) for k in keys}
+    median = {k: statistics.median(r.get(k, 0.0) for r in rows)
+              for k in dict.fromkeys(k for r in rows for k in r)}
     return {"question": question, "runs": runs, "median_ms": median,
             "python_-c_pass_ms": statistics.median(interp),
             "help_ms": statistics.median(helps), "imports": slowest_imports(proc.stderr)}
@@ -115,12 +114,9 @@ def slowest_imports(importtime: str, top: int = 8) -> list[tuple[str, float]]:
     for line in importtime.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
-        _, cumulative, name = (x.strip() for x in line.split(":", 1)[1].split("|"))
-        if not cumulative.isdigit() or name != name.lstrip():
-            continue
-        raw = line.split("|")[2]
-        if raw.startswith(" ") and not raw.startswith("  "):  # a top-level import
-            pkg = name.split(".")[0]
+        _, cumulative, raw = line.split(":", 1)[1].split("|")
+        if cumulative.strip().isdigit() and not raw.startswith("  "):  # a top-level import
+            pkg = raw.strip().split(".")[0]
             by_package[pkg] = by_package.get(pkg, 0.0) + int(cumulative) / 1000
     return sorted(by_package.items(), key=lambda kv: -kv[1])[:top]
 

@@ -82,7 +82,6 @@ GRAPH = {m: _imports(m, t) for m, t in MODULES.items()}
 
 def test_the_graph_sees_the_project():
     assert {"assistant.core", "assistant.router", "corpus.store", "evals.runner"} <= set(GRAPH)
-    assert ("assistant.router", "Router", 0) not in GRAPH["assistant.core"]
     assert any(t == "assistant.router" and n == "Router" for t, n, _ in GRAPH["assistant.core"])
 
 

@@ -10,7 +10,7 @@ import threading
 import pytest
 from conftest import FIXTURE_OTA, FIXTURE_TOSDR, FIXTURES
 
-from assistant import Settings, build_assistant, worker
+from assistant import BadInput, Settings, build_assistant, worker
 from assistant.cli import main
 
 QUESTION = "Does Streamly sell my personal data?"
@@ -100,4 +100,15 @@ def test_a_socket_left_by_a_killed_worker_is_ignored_and_replaced(capsys, data_d
     s.close()  # the file stays; nothing listens
     code, out, _ = cli(capsys, data_dir, "ask", QUESTION)
     assert code == 0 and out.startswith("Searching Streamly")
-    assert worker.request_stale(path)
+    assert worker.socket_is_stale(path)
+    a = build_assistant(Settings.from_env(data_dir=data_dir, embedder="hash"))
+    ready = threading.Event()
+    w = worker.Worker(a, idle_minutes=5)
+    t = threading.Thread(target=w.serve, args=(path, ready.set), daemon=True)
+    t.start()  # a new worker takes the stale socket's place
+    assert ready.wait(60)
+    assert worker.request(a.settings, {"op": "status"})["status"] == "ok"
+    with pytest.raises(BadInput, match="a worker already listens"):
+        worker.socket_is_stale(path)
+    worker.request(a.settings, {"op": "stop"})
+    t.join(10)
