@@ -192,6 +192,10 @@ class WebUI:
     def reset(self) -> tuple[Any, ...]:
         return [], "", self.new_state(), "", "", [], []
 
+    def clear_chat(self) -> tuple[Any, ...]:
+        """The chat's own bin icon: like reset, but what is being typed stays in the box."""
+        return [], self.new_state(), "", "", [], []
+
     def open_record(self, record_id: str) -> tuple[str, str]:
         rid = (record_id or "").strip()
         try:
@@ -419,7 +423,7 @@ class WebUI:
             chat.select(self.select_message, state, sources, api_name=False)  # type: ignore[arg-type]
             reset_out = [chat, msg, state, focus, sources, f_plat, f_docs]
             reset.click(self.reset, None, reset_out, api_name="reset")
-            chat.clear(self.reset, None, reset_out,  # the chat's own bin icon
+            chat.clear(self.clear_chat, None, [c for c in reset_out if c is not msg],
                        api_name=False)  # type: ignore[arg-type]
             nav = [tabs, r_id, r_page]
             ch_go.click(self.run_changes, [ch_plat, ch_wording], ch_list, api_name="changes")

@@ -191,8 +191,13 @@ def test_reset_clears_the_conversation(page):
     assert page.cited() == ["streamly-5czy-ghj4-ejj1", "chatterbox-57a9-rcx2-04yn"]
     # the chat's own clear icon resets the conversation too
     page.ask("Does Streamly sell my personal data?")
+    assert page.focus() != ""
+    page.page.fill("#pa-input textarea", "Can I appeal?")  # typed before the bin is clicked
     page.page.locator("#pa-chat button[aria-label='Clear']").click()
     page.page.wait_for_function("() => !document.querySelector('#pa-chat .message-row')")
+    # the browser empties the chat at once; the server's reset lands when the focus line clears
+    page.page.wait_for_function("() => document.querySelector('#pa-focus').innerText.trim() === ''")
+    assert page.page.input_value("#pa-input textarea") == "Can I appeal?"  # what was typed stays
     page.ask("Can I appeal?")
     assert page.focus() == "Searching all platforms for: I appeal"
     assert page.page.locator("#pa-chat .message-row").count() == 2
