@@ -2,16 +2,16 @@
 label the corpus, label texts a user brings, and gather what a record page shows (labels,
 severity, prevalence, how other platforms word the same thing).
 
-The model is built by ``policy-assistant train-labels`` from the data and kept under
-``<data dir>/cache/`` (``labels-model.pkl`` plus ``labels-eval.json``); nothing opaque is
-committed. ToS;DR quotes are embedded once and cached by text hash and model name.
+A model ships inside the package (``assistant/models/labels/``, its card beside it), so labels
+work right after ingest. ``policy-assistant train-labels`` rebuilds one from the data under
+``<data dir>/cache/`` (``labels-model.npz`` + ``.json``, plus ``labels-eval.json``), which is
+then used instead. ToS;DR quotes are embedded once and cached by text hash and model name.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -22,16 +22,26 @@ import numpy as np
 
 from assistant.embedder import Embedder
 from corpus import labels as store_labels
-from corpus.classify import LabelModel, TrainingSet, build_training_set, evaluate, train
+from corpus.classify import (
+    LabelModel,
+    TrainingSet,
+    build_training_set,
+    evaluate,
+    model_arrays,
+    model_from_arrays,
+    train,
+)
 from corpus.errors import BadInput, IndexMissing
 from corpus.label_rules import SEVERITY_PROXY, rule_labels
 from corpus.severity import RULE, explain, severity
 from corpus.store import Store
 from corpus.taxonomy import Category, load_case_map, load_taxonomy
 
-MODEL_FILE = "labels-model.pkl"
+MODEL_FILE = "labels-model.npz"
+MODEL_META = "labels-model.json"
 EVAL_FILE = "labels-eval.json"
-MODEL_VERSION = 1
+MODEL_VERSION = 2
+SHIPPED = Path(__file__).parent / "models" / "labels"
 SIMILAR = 3
 
 Progress = Callable[[int], None]
@@ -111,8 +121,11 @@ def train_labels(store: Store, embedder: Embedder, cache_dir: Path,
                  points: Path | None = None, run_eval: bool = True,
                  kinds: tuple[str, ...] = ("embedding", "embedding+tfidf"),
                  progress: Progress | None = None,
-                 on_stage: Callable[[str], None] | None = None) -> tuple[LabelModel, dict]:
-    """Train on every assessment, evaluate on a platform-grouped split, save both."""
+                 on_stage: Callable[[str], None] | None = None,
+                 out: Path | None = None) -> tuple[LabelModel, dict]:
+    """Train on every assessment, evaluate on a platform-grouped split, save both (in
+    ``out``, default ``cache_dir``, where the quote vectors are cached)."""
+    out = out or cache_dir
     stage = on_stage or (lambda s: None)
     data = training_set(assessments_from_points(points) if points
                         else assessments_from_store(store))
@@ -127,7 +140,7 @@ def train_labels(store: Store, embedder: Embedder, cache_dir: Path,
         t = time.perf_counter()
         report["evaluation"] = evaluate(data, emb, kinds=(*kinds, "tfidf"))
         report["evaluation"]["seconds"] = round(time.perf_counter() - t, 1)
-    stage("training the shipped model on all assessments")
+    stage("training the model on all assessments")
     model = choose_kind(data, emb, kinds)
     model.embedder = embedder.name
     model.info = {"version": MODEL_VERSION, "kind": model.kind,
@@ -135,36 +148,58 @@ def train_labels(store: Store, embedder: Embedder, cache_dir: Path,
                   "trained": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                   "quotes": len(data.texts)}
     report["model"] = model.info
-    save_model(model, cache_dir)
-    (cache_dir / EVAL_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    save_model(model, out)
+    (out / EVAL_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return model, report
 
 
-def save_model(model: LabelModel, cache_dir: Path) -> Path:
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    path = cache_dir / MODEL_FILE
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as fh:
-        pickle.dump({"version": MODEL_VERSION, "model": model}, fh)
-    tmp.replace(path)
-    return path
+def save_model(model: LabelModel, folder: Path) -> Path:
+    """Write ``labels-model.npz`` (arrays) and ``labels-model.json`` (metadata), each replaced
+    atomically; the JSON goes last, so a crash never leaves a readable half."""
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays, meta = model_arrays(model)
+    meta["version"] = MODEL_VERSION
+    npz, js = folder / MODEL_FILE, folder / MODEL_META
+    tmp = folder / (MODEL_FILE + ".tmp.npz")
+    np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]
+    tmp.replace(npz)
+    tmp_js = js.with_suffix(".tmp")
+    tmp_js.write_text(json.dumps(meta, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp_js.replace(js)
+    return npz
+
+
+def model_folder(cache_dir: Path) -> Path:
+    """Where the label model comes from: one ``train-labels`` wrote under the data dir's
+    cache, else the one shipped inside the package."""
+    return cache_dir if (cache_dir / MODEL_META).exists() else SHIPPED
 
 
 def load_model(cache_dir: Path) -> LabelModel:
-    path = cache_dir / MODEL_FILE
-    if not path.exists():
-        raise IndexMissing(f"no label model at {path}; build it with "
+    """The model ``train-labels`` left in ``cache_dir``, else the shipped one."""
+    return read_model(model_folder(cache_dir))
+
+
+def read_model(folder: Path) -> LabelModel:
+    npz, js = folder / MODEL_FILE, folder / MODEL_META
+    if not js.exists():
+        raise IndexMissing(f"no label model at {folder}; build it with "
                            "`policy-assistant train-labels`")
     try:
-        with path.open("rb") as fh:
-            blob = pickle.load(fh)  # noqa: S301 - our own cache file, written by train-labels
-    except Exception as exc:  # truncated, damaged, or from an incompatible library version
-        raise IndexMissing(f"{path} cannot be read ({type(exc).__name__}); rebuild it with "
-                           "`policy-assistant train-labels`") from None
-    if not isinstance(blob, dict) or blob.get("version") != MODEL_VERSION:
-        raise IndexMissing(f"{path} was built by another version; rebuild it with "
-                           "`policy-assistant train-labels`")
-    return blob["model"]
+        meta = json.loads(js.read_text(encoding="utf-8"))
+        with np.load(npz, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        if meta.get("version") != MODEL_VERSION:
+            raise IndexMissing(f"{js} was built by another version; rebuild it with "
+                               "`policy-assistant train-labels`")
+        model = model_from_arrays(arrays, meta)
+    except IndexMissing:
+        raise
+    except Exception as exc:  # truncated, damaged, or missing one of its two files
+        raise IndexMissing(f"{folder / MODEL_FILE} cannot be read ({type(exc).__name__}); "
+                           "rebuild it with `policy-assistant train-labels`") from None
+    model.info = {**model.info, "source": "shipped" if folder == SHIPPED else "trained here"}
+    return model
 
 
 # ---- labelling ------------------------------------------------------------------------------
@@ -261,6 +296,30 @@ def label_corpus(store: Store, model: LabelModel, chunk: int = 4096,
     run.labels = store_labels.replace_labels(store, out, json.dumps(model.info))
     run.seconds = time.perf_counter() - t0
     return run
+
+
+def keep_labels_current(store: Store, embedder_name: str, cache_dir: Path,
+                        clauses_changed: bool, progress: Progress | None = None
+                        ) -> tuple[LabelRun | None, str]:
+    """After ingest: label the corpus when it has no labels yet, its clauses changed, or its
+    labels came from another model; else leave them. Returns the run (None when nothing was
+    labelled) and one line that says what happened."""
+    if not store.counts()["clauses"]:
+        return None, "labels: no clauses to label"
+    try:
+        model = load_model(cache_dir)
+    except IndexMissing as exc:
+        return None, f"labels: not made ({exc})"
+    if model.embedder != embedder_name:
+        return None, (f"labels: not made (the label model reads {model.embedder} vectors and "
+                      f"this data dir holds {embedder_name} vectors; run `policy-assistant "
+                      "train-labels`)")
+    same_model = store_labels.model_info(store) == json.loads(json.dumps(model.info))
+    if same_model and not clauses_changed and store_labels.has_labels(store):
+        return None, "labels: up to date"
+    run = label_corpus(store, model, progress=progress)
+    return run, (f"labels: {run.labelled_clauses} of {run.clauses} clauses labelled "
+                 f"({run.labels} labels, {model.info['source']} model) in {run.seconds:.1f} s")
 
 
 def label_texts(model: LabelModel, embedder: Embedder, texts: list[str]) -> list[dict[str, Any]]:

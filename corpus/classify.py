@@ -24,7 +24,6 @@ from corpus.text import normalise
 
 if TYPE_CHECKING:  # scikit-learn and scipy load only where a model is trained or applied
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
 
 KINDS = ("embedding", "embedding+tfidf", "tfidf")
 FOLDS = 5
@@ -102,12 +101,25 @@ class Features:
 
     def fit(self, texts: list[str]) -> Features:
         if "tfidf" in self.kind:
-            from sklearn.feature_extraction.text import TfidfVectorizer
-
-            self.vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2,
-                                              max_features=50_000, dtype=np.float32)
-            self.vectorizer.fit(texts)
+            self.vectorizer = _vectorizer(min_df=2, max_features=50_000).fit(texts)
         return self
+
+    def state(self) -> tuple[list[str], np.ndarray]:
+        """The TF-IDF vocabulary (in column order) and its IDF weights; empty without TF-IDF."""
+        if self.vectorizer is None:
+            return [], np.zeros(0, np.float32)
+        vocab = self.vectorizer.vocabulary_
+        return sorted(vocab, key=vocab.__getitem__), np.asarray(self.vectorizer.idf_, np.float32)
+
+    @classmethod
+    def restore(cls, kind: str, vocabulary: list[str], idf: np.ndarray) -> Features:
+        """Features from ``state()``: the same transform, without refitting."""
+        feats = cls(kind)
+        if "tfidf" in kind:
+            vec = _vectorizer(vocabulary={t: i for i, t in enumerate(vocabulary)})
+            vec.idf_ = np.asarray(idf, np.float64)
+            feats.vectorizer = vec
+        return feats
 
     def transform(self, emb: np.ndarray | None, texts: list[str]) -> Any:
         from scipy import sparse
@@ -122,20 +134,31 @@ class Features:
         return parts[0] if len(parts) == 1 else sparse.hstack(parts, format="csr")
 
 
-def _fit_column(F: Any, y: np.ndarray, C: float, seed: int) -> LogisticRegression | float:
+def _vectorizer(**kw: Any) -> TfidfVectorizer:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), dtype=np.float32, **kw)
+
+
+def _fit_column(F: Any, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, float]:
+    """One logistic regression, kept as its weights and intercept (a linear score needs no
+    scikit-learn object at run time, so the model saves as plain arrays)."""
     if y.min() == y.max():  # one class only: a constant score
-        return 10.0 if y[0] else -10.0
+        return np.zeros(F.shape[1], np.float32), 10.0 if y[0] else -10.0
     from sklearn.linear_model import LogisticRegression
 
-    clf = LogisticRegression(C=C, solver="liblinear", random_state=seed, max_iter=200)
-    return clf.fit(F, y)
+    clf = LogisticRegression(C=C, solver="liblinear", random_state=seed, max_iter=200).fit(F, y)
+    return np.asarray(clf.coef_[0], np.float32), float(clf.intercept_[0])
 
 
-def _scores(clfs: list[LogisticRegression | float], F: Any) -> np.ndarray:
-    out = np.zeros((F.shape[0], len(clfs)), dtype=np.float64)
-    for j, clf in enumerate(clfs):
-        out[:, j] = clf if isinstance(clf, float) else clf.decision_function(F)
-    return out
+def _fit(F: Any, Y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    cols = [_fit_column(F, Y[:, j].astype(int), C, seed) for j in range(Y.shape[1])]
+    return (np.stack([c[0] for c in cols]),
+            np.array([c[1] for c in cols], dtype=np.float32))
+
+
+def _scores(coef: np.ndarray, intercept: np.ndarray, F: Any) -> np.ndarray:
+    return np.asarray(F @ coef.T.astype(np.float64), dtype=np.float64) + intercept
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -154,7 +177,8 @@ class LabelModel:
     kind: str
     C: float
     features: Features
-    clfs: list[Any]
+    coef: np.ndarray  # (categories, features): one linear score per category
+    intercept: np.ndarray  # (categories,)
     platt: np.ndarray  # (categories, 2): probability = sigmoid(a * score + b)
     thresholds: np.ndarray  # per category, on the calibrated probability
     oof_macro_f1: float
@@ -169,7 +193,7 @@ class LabelModel:
         """Calibrated probability of every category, (rows, categories)."""
         if not texts:
             return np.zeros((0, len(self.slugs)))
-        s = _scores(self.clfs, self.features.transform(emb, texts))
+        s = _scores(self.coef, self.intercept, self.features.transform(emb, texts))
         return _sigmoid(s * self.platt[:, 0] + self.platt[:, 1])
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
@@ -197,6 +221,46 @@ class LabelModel:
                         int((r == "neutral").sum())) for r in rated]
 
 
+def _int8(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows as int8 with one scale each (value = q * scale)."""
+    m = np.asarray(m, np.float32).reshape(len(m), -1)
+    scale = np.abs(m).max(axis=1) / 127.0 if m.size else np.zeros(len(m), np.float32)
+    scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
+    return np.round(m / scale[:, None]).astype(np.int8), scale
+
+
+def model_arrays(model: LabelModel) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The model as plain arrays and JSON-able metadata (no pickle): the weights and the
+    reference vectors quantised to int8 per row, everything else as is."""
+    coef_q, coef_s = _int8(model.coef)
+    ref_q, ref_s = _int8(model.ref_vectors)
+    vocab, idf = model.features.state()
+    arrays = {"coef_q": coef_q, "coef_scale": coef_s,
+              "intercept": np.asarray(model.intercept, np.float32),
+              "platt": np.asarray(model.platt, np.float64),
+              "thresholds": np.asarray(model.thresholds, np.float64),
+              "ref_q": ref_q, "ref_scale": ref_s, "ref_row": model.ref_row.astype(np.int32),
+              "ref_slug": model.ref_slug.astype(np.int16),
+              "ref_rating": np.asarray(model.ref_rating, dtype="<U8"), "idf": idf}
+    meta = {"slugs": model.slugs, "kind": model.kind, "C": model.C,
+            "oof_macro_f1": model.oof_macro_f1, "embedder": model.embedder,
+            "info": model.info, "vocabulary": vocab}
+    return arrays, meta
+
+
+def model_from_arrays(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> LabelModel:
+    kind = str(meta["kind"])
+    return LabelModel(
+        list(meta["slugs"]), kind, float(meta["C"]),
+        Features.restore(kind, list(meta["vocabulary"]), arrays["idf"]),
+        arrays["coef_q"].astype(np.float32) * arrays["coef_scale"][:, None],
+        arrays["intercept"].astype(np.float32), arrays["platt"], arrays["thresholds"],
+        float(meta["oof_macro_f1"]), str(meta["embedder"]),
+        ref_vectors=arrays["ref_q"].astype(np.float32) * arrays["ref_scale"][:, None],
+        ref_row=arrays["ref_row"].astype(np.int64), ref_slug=arrays["ref_slug"].astype(np.int64),
+        ref_rating=arrays["ref_rating"].astype(str), info=dict(meta["info"]))
+
+
 def train(data: TrainingSet, emb: np.ndarray | None, kind: str = "embedding",
           C: float | None = None, folds: int = FOLDS, seed: int = SEED) -> LabelModel:
     """Fit per-category classifiers, with Platt calibration and thresholds from grouped
@@ -216,8 +280,7 @@ def train(data: TrainingSet, emb: np.ndarray | None, kind: str = "embedding",
             F_tr = feats.transform(None if emb is None else emb[tr], texts_tr)
             F_va = feats.transform(None if emb is None else emb[va],
                                    [data.texts[i] for i in va])
-            clfs = [_fit_column(F_tr, Y[tr, j].astype(int), C, seed) for j in range(Y.shape[1])]
-            oof[va] = _scores(clfs, F_va)
+            oof[va] = _scores(*_fit(F_tr, Y[tr], C, seed), F_va)
     platt = np.zeros((Y.shape[1], 2))
     thresholds = np.full(Y.shape[1], 1.01)
     f1s = []
@@ -235,9 +298,9 @@ def train(data: TrainingSet, emb: np.ndarray | None, kind: str = "embedding",
         f1s.append(_f1(y, p >= best))
     feats = Features(kind).fit(data.texts)
     F = feats.transform(emb, data.texts)
-    clfs = [_fit_column(F, Y[:, j].astype(int), C, seed) for j in range(Y.shape[1])]
+    coef, intercept = _fit(F, Y, C, seed)
     return LabelModel(
-        data.slugs, kind, C, feats, clfs, platt, thresholds,
+        data.slugs, kind, C, feats, coef, intercept, platt, thresholds,
         float(np.mean(f1s)) if f1s else 0.0,
         ref_vectors=(np.asarray(emb, dtype=np.float32) if emb is not None
                      else np.zeros((len(data.texts), 0), np.float32)),

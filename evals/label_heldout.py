@@ -5,14 +5,14 @@ out-of-fold predictions over the *training* data (each fold model scores the pla
 never saw): the lowest threshold whose precision reaches ``--precision`` (0.8), else the one
 with the best F1 (flagged). ``score``: precision, recall and F1 per category and for the
 High/Medium severity decision on the hand-labelled held-out set
-(``evals/suites/labels/heldout.jsonl``), for the trained classifier, a TF-IDF + linear SVM
-trained on the same training data, and (``--current CACHE``) the embedding + logistic
-regression model ``train-labels`` builds.
+(``evals/suites/labels/heldout.jsonl``), for the label model (the shipped one, or
+``--current FOLDER``), and beside it a TF-IDF + linear SVM trained on ``--data`` and a
+fine-tuned classifier (``--model``), when given.
 
     python -m evals.label_heldout calibrate --data DIR/label_examples.jsonl \
         --folds F0 F1 --out MODEL/thresholds.json
-    python -m evals.label_heldout score --data DIR/label_examples.jsonl --model MODEL \
-        [--current CACHE]
+    python -m evals.label_heldout score [--current FOLDER] [--data DIR/label_examples.jsonl]
+        [--model MODEL]
 """
 
 from __future__ import annotations
@@ -128,59 +128,93 @@ def severity_pred(slugs: list[str], pred: np.ndarray, conf: np.ndarray, current:
     return out
 
 
-def score(data: Path, model_dir: Path, current_cache: Path | None, cache: Path
+def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, cache: Path
           ) -> dict[str, Any]:
-    from assistant.label_model import SentenceLabeler
+    """Every system given, on the held-out sentences: the label model in ``current_dir``
+    (``train-labels``' own, or the shipped one when None), the fine-tuned classifier in
+    ``model_dir`` and the TF-IDF + SVM baseline on ``data``, when given."""
+    from assistant.embedder_factory import make_embedder
+    from assistant.labels import SHIPPED, label_texts, read_model
+    from corpus.taxonomy import load_taxonomy
 
     rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()
             if line.strip()]
     texts = [r["text"] for r in rows]
-    labeler = SentenceLabeler(model_dir, cache_dir=cache, threads=2)
-    slugs = labeler.slugs
+    slugs = [c.slug for c in load_taxonomy()]
     gold = matrix(rows, slugs)
     gold_sev = np.array([r["severity"] in ("high", "medium") for r in rows])
-    proba = labeler.proba(texts)
+    current = read_model(current_dir or SHIPPED)
+    emb = make_embedder("minilm", cache_dir=cache)
+    vectors = emb.embed(texts)
+    res = label_texts(current, emb, texts)
+    cur = np.zeros_like(gold)
+    conf = np.zeros(gold.shape, dtype=np.float32)
+    idx = {s: i for i, s in enumerate(slugs)}
+    for i, r in enumerate(res):
+        for c in r["categories"]:
+            cur[i, idx[c["slug"]]] = True
+            conf[i, idx[c["slug"]]] = c["confidence"]
     systems: dict[str, tuple[np.ndarray, np.ndarray]] = {
-        "trained (MiniLM-L3 fine-tuned)": (labeler.decide(proba), proba)}
-    svm = svm_baseline(data, slugs, texts)
-    systems["TF-IDF + linear SVM"] = (svm, svm.astype(np.float32))
-    current = vectors = None
-    if current_cache is not None:
-        from assistant.embedder_factory import make_embedder
-        from assistant.labels import label_texts, load_model
+        f"label model ({current.info['source']}, {current.kind})": (cur, conf)}
+    severities = {next(iter(systems)): np.array([r["severity"] in ("High", "Medium")
+                                                 for r in res])}
+    if model_dir is not None:
+        from assistant.label_model import SentenceLabeler
 
-        current = load_model(current_cache)
-        emb = make_embedder("minilm", cache_dir=current_cache)
-        vectors = emb.embed(texts)
-        res = label_texts(current, emb, texts)
-        cur = np.zeros_like(gold)
-        conf = np.zeros(gold.shape, dtype=np.float32)
-        idx = {s: i for i, s in enumerate(slugs)}
-        cur_sev = np.array([r["severity"] in ("High", "Medium") for r in res])
-        for i, r in enumerate(res):
-            for c in r["categories"]:
-                if c["slug"] in idx:
-                    cur[i, idx[c["slug"]]] = True
-                    conf[i, idx[c["slug"]]] = c["confidence"]
-        systems["current (embeddings + LR, train-labels)"] = (cur, conf)
+        labeler = SentenceLabeler(model_dir, cache_dir=cache, threads=2)
+        order = [labeler.slugs.index(s) for s in slugs]
+        proba = labeler.proba(texts)[:, order]
+        systems["trained (MiniLM fine-tuned)"] = (labeler.decide(labeler.proba(texts))[:, order],
+                                                  proba)
+    if data is not None:
+        svm = svm_baseline(data, slugs, texts)
+        systems["TF-IDF + linear SVM"] = (svm, svm.astype(np.float32))
+    for name, (pred, c) in systems.items():
+        if name not in severities:
+            severities[name] = severity_pred(slugs, pred, c, current, vectors)
     present = [j for j, _ in enumerate(slugs) if gold[:, j].sum()]
     report: dict[str, Any] = {"sentences": len(rows), "documents": len({(r["platform"],
                               r["doc_type"]) for r in rows}), "systems": {}}
-    for name, (pred, conf) in systems.items():
+    for name, (pred, _) in systems.items():
         per = {slugs[j]: prf(pred[:, j], gold[:, j]) for j in present}
-        micro = prf(pred[:, present].ravel(), gold[:, present].ravel())
-        entry: dict[str, Any] = {
-            "per_category": per, "micro": micro,
+        report["systems"][name] = {
+            "per_category": per,
+            "micro": prf(pred[:, present].ravel(), gold[:, present].ravel()),
             "macro_f1": round(float(np.mean([per[slugs[j]]["f1"] for j in present])), 3),
-            "any_label": prf(np.asarray(pred.any(1)), np.asarray(gold.any(1)))}
-        if current is not None and vectors is not None:
-            if name.startswith("current"):
-                sev = cur_sev
-            else:
-                sev = severity_pred(slugs, pred, conf, current, vectors)
-            entry["high_medium"] = prf(sev, gold_sev)
-        report["systems"][name] = entry
+            "any_label": prf(np.asarray(pred.any(1)), np.asarray(gold.any(1))),
+            "high_medium": prf(severities[name], gold_sev)}
     return report
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The report as a table per category (most support first), one column per system."""
+    names = list(report["systems"])
+    first = report["systems"][names[0]]["per_category"]
+    cells = " | ".join(f"{n} P / R / F1" for n in names)
+    out = ["# Clause labels on the hand-labelled held-out set", "",
+           f"- set: evals/suites/labels/heldout.jsonl: {report['sentences']} hand-labelled "
+           f"sentences, {report['documents']} documents of services no label model trains on",
+           "- High/Medium: the label model's own severity; for the other systems, the "
+           "project's severity rule applied to their categories with the label model's "
+           "ToS;DR assessments", "- written by `python -m evals.label_heldout score --md`", "",
+           f"| category | support | {cells} |", "|---|---:|" + "---|" * len(names)]
+
+    def trio(m: dict[str, Any]) -> str:
+        return f"{m['precision']:.2f} / {m['recall']:.2f} / {m['f1']:.2f}"
+
+    for slug in sorted(first, key=lambda k: (-first[k]["support"], k)):
+        out.append(f"| {slug} | {first[slug]['support']} | " + " | ".join(
+            trio(report["systems"][n]["per_category"][slug]) for n in names) + " |")
+    sysv = [report["systems"][n] for n in names]
+    out.append("| **macro-F1** | | " + " | ".join(f"**{e['macro_f1']:.3f}**" for e in sysv)
+               + " |")
+    out.append("| micro P / R | | " + " | ".join(
+        f"{e['micro']['precision']:.2f} / {e['micro']['recall']:.2f}" for e in sysv) + " |")
+    out.append("| High/Medium P / R / F1 | | " + " | ".join(trio(e["high_medium"]) for e in sysv)
+               + " |")
+    out.append("| any label P / R / F1 | | " + " | ".join(trio(e["any_label"]) for e in sysv)
+               + " |")
+    return "\n".join(out) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,11 +228,14 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--precision", type=float, default=0.8)
     c.add_argument("--out", type=Path, required=True)
     s = sub.add_parser("score")
-    s.add_argument("--data", type=Path, required=True, help="label_examples.jsonl (SVM)")
-    s.add_argument("--model", type=Path, required=True,
-                   help="a trained model folder (python -m assistant.label_train)")
-    s.add_argument("--current", type=Path, help="a data dir's cache/ with train-labels' model")
-    s.add_argument("--out", type=Path)
+    s.add_argument("--current", type=Path, help="a folder with labels-model.npz/.json (a data "
+                   "dir's cache/ after train-labels; default: the shipped model)")
+    s.add_argument("--data", type=Path, help="label_examples.jsonl: adds the TF-IDF + SVM "
+                   "baseline trained on it")
+    s.add_argument("--model", type=Path,
+                   help="adds a fine-tuned classifier folder (python -m assistant.label_train)")
+    s.add_argument("--out", type=Path, help="write the report as JSON")
+    s.add_argument("--md", type=Path, help="write the table per category as Markdown")
     for q in (c, s):
         q.add_argument("--cache-dir", type=Path,
                        default=Path("/tmp/policy-assistant-label-eval"))
@@ -211,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     rep = score(a.data, a.model, a.current, a.cache_dir)
     if a.out:
         a.out.write_text(json.dumps(rep, indent=1) + "\n", encoding="utf-8")
+    if a.md:
+        a.md.write_text(markdown(rep), encoding="utf-8")
     for name, e in rep["systems"].items():
         hm = e.get("high_medium", {})
         print(f"{name}: macro-F1 {e['macro_f1']:.3f}; micro P {e['micro']['precision']:.3f} "

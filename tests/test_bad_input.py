@@ -254,10 +254,11 @@ def test_a_damaged_label_model_says_rebuild_it(capsys, tmp_path):
     data = tmp_path / "data"
     assert ingest(capsys, data, tmp_path / "fixture-versions")[0] == 0
     (data / "cache").mkdir(exist_ok=True)
-    (data / "cache" / "labels-model.pkl").write_bytes(b"\x80\x04truncated")
+    (data / "cache" / "labels-model.json").write_text('{"version": 2}')
+    (data / "cache" / "labels-model.npz").write_bytes(b"PK\x03\x04truncated")
     code, _, err = run(capsys, data, "label-corpus")
-    assert (code, one_line(err)) == (4, f"error: {data / 'cache' / 'labels-model.pkl'} cannot "
-                                        "be read (UnpicklingError); rebuild it with "
+    assert (code, one_line(err)) == (4, f"error: {data / 'cache' / 'labels-model.npz'} cannot "
+                                        "be read (BadZipFile); rebuild it with "
                                         "`policy-assistant train-labels`")
 
 

@@ -15,6 +15,8 @@ from assistant.labels import (
     assign,
     cached_vectors,
     label_corpus,
+    load_model,
+    read_model,
     record_labels,
     save_model,
     training_set,
@@ -255,3 +257,62 @@ def test_acceptance_rules() -> None:
     got = rule_labels("Our Privacy Policy is incorporated into these Terms by reference.")
     assert set(got) == {"privacy-by-acceptance"}
     assert rule_labels("You may close your account at any time.") == {}
+
+
+PROBE = ["You must not use robots or scrapers to access the service.",
+         "We may terminate your account without notice.",
+         "Bravo may sell your personal information.",
+         "The weather is nice today."]
+
+
+@pytest.mark.parametrize("kind", ["embedding", "embedding+tfidf"])
+def test_a_saved_model_reads_back_as_plain_arrays(tiny, tmp_path, kind) -> None:
+    data, emb = tiny
+    m = train(data, emb, kind, folds=3)
+    m.embedder, m.info = HashEmbedder.name, {"embedder": HashEmbedder.name}
+    save_model(m, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels-model.json",
+                                                          "labels-model.npz"]
+    with np.load(tmp_path / "labels-model.npz", allow_pickle=False) as z:  # no pickle inside
+        assert z["coef_q"].dtype == np.int8 and z["ref_q"].dtype == np.int8
+    back = read_model(tmp_path)
+    pe = HashEmbedder().embed(PROBE)
+    # int8 weights move a probability by less than 0.02 and no decision on the probe
+    assert np.abs(back.proba(pe, PROBE) - m.proba(pe, PROBE)).max() < 0.02
+    assert [[s for s, *_ in x] for x in assign(back, pe, PROBE)] == [
+        [s for s, *_ in x] for x in assign(m, pe, PROBE)]
+    assert back.info == {"embedder": HashEmbedder.name, "source": "trained here"}
+
+
+def test_the_shipped_model_is_used_until_one_is_trained(tiny, tmp_path) -> None:
+    from corpus.taxonomy import load_taxonomy
+
+    shipped = load_model(tmp_path)  # nothing trained in this cache
+    assert shipped.info["source"] == "shipped"
+    assert shipped.embedder == "all-MiniLM-L6-v2-ov-int8-256"  # the default embedder's
+    assert shipped.slugs == [c.slug for c in load_taxonomy()]
+    save_model(_model(tiny), tmp_path)
+    assert load_model(tmp_path).info["source"] == "trained here"
+
+
+def test_ingest_labels_the_corpus_and_keeps_them_current(capsys, tmp_path, tiny) -> None:
+    from tests.conftest import FIXTURE_OTA
+    from tests.edge import ingest
+
+    data = tmp_path / "data"
+    code, out, _ = ingest(capsys, data, FIXTURE_OTA)
+    # the shipped model reads MiniLM vectors; a data dir of hash vectors cannot use it
+    assert code == 0 and out.splitlines()[-1] == (
+        "labels: not made (the label model reads all-MiniLM-L6-v2-ov-int8-256 vectors and "
+        "this data dir holds hash-1024 vectors; run `policy-assistant train-labels`)")
+    save_model(_model(tiny), data / "cache")
+    code, out, _ = ingest(capsys, data, FIXTURE_OTA)
+    line = out.splitlines()[-1]
+    assert line.startswith("labels: 9 of 15 clauses labelled (11 labels, trained here model) in ")
+    from corpus.store import Store
+
+    store = Store(data / "store.sqlite", read_only=True)
+    rows = store_labels.current_labelled(store)
+    assert (len(rows), len({r.record_id for r in rows})) == (11, 9)  # what the line says
+    code, out, _ = ingest(capsys, data, FIXTURE_OTA)  # nothing changed: nothing relabelled
+    assert out.splitlines()[-1] == "labels: up to date"

@@ -69,6 +69,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         t = time.perf_counter()
         if a.qa is not None:  # converted once into the cache, so the first question is quick
             print(f"answering model ready ({a.qa.name}, {time.perf_counter() - t:.1f} s)")
+    label_line = _labels(a, ctx, summary, quiet)
     counts = a.store.counts()
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -89,9 +90,26 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     chroma_mb = (_sizes(ctx.settings.chroma_path) / 2**20
                  if ctx.settings.chroma_path.exists() and not ctx.settings.chroma_url else 0)
     print(f"data: {ctx.settings.data_dir} (SQLite {store_mb:.0f} MiB, Chroma {chroma_mb:.0f} MiB)")
+    print(label_line)
     if summary.problems:
         print(f"{len(summary.problems)} input(s) skipped (see messages above)", file=sys.stderr)
     return outcome(summary, counts)
+
+
+def _labels(a: Any, ctx: Any, summary: Any, quiet: bool) -> str:
+    """Clause labels from the shipped (or a trained) model, kept in step with the clauses."""
+    from tqdm import tqdm
+
+    from assistant.labels import keep_labels_current
+
+    bar = tqdm(total=a.store.counts()["clauses"], desc="labelling", unit="clause",
+               disable=quiet, file=sys.stderr, leave=False)
+    changed = bool(summary.clauses_new or summary.clauses_removed)
+    try:
+        return keep_labels_current(a.store, a.embedder.name, ctx.settings.cache_dir, changed,
+                                   bar.update)[1]
+    finally:
+        bar.close()
 
 
 def outcome(summary: Any, counts: dict[str, int]) -> int:

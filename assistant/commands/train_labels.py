@@ -20,6 +20,9 @@ def add_parser(sub: Any) -> None:
                    "(default: the assessments already ingested into the store)")
     p.add_argument("--no-eval", action="store_true", help="skip the held-out evaluation")
     p.add_argument("--no-label", action="store_true", help="do not label the corpus afterwards")
+    p.add_argument("--out", type=Path, help="folder for the model (default: <data dir>/cache/, "
+                   "where it is used instead of the shipped one; assistant/models/labels "
+                   "rebuilds the shipped model)")
     p.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     p.set_defaults(func=run)
 
@@ -57,25 +60,47 @@ def print_evaluation(report: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Any) -> int:
-    from assistant.labels import label_corpus, train_labels
+    import sys
+
+    from tqdm import tqdm
+
+    from assistant.labels import label_corpus, read_model, train_labels
     from corpus.errors import BadInput
 
     if args.points is not None and not args.points.is_file():
         raise BadInput(f"no such file: {args.points}")
     a = ctx.assistant()
     cache = ctx.settings.cache_dir
+    out = args.out or cache
+    bars: list[Any] = []
+
+    def stage(line: str) -> None:  # each stage on its own line; a bar only while embedding
+        while bars:
+            bars.pop().close()
+        print(f"... {line}", flush=True)
+
+    def progress(n: int) -> None:
+        if not bars:
+            bars.append(tqdm(desc="embedding quotes", unit="quote", file=sys.stderr,
+                             leave=False))
+        bars[0].update(n)
+
     model, report = train_labels(a.store, a.embedder, cache, points=args.points,
-                                 run_eval=not args.no_eval,
-                                 on_stage=lambda s: print(f"... {s}", flush=True))
+                                 run_eval=not args.no_eval, progress=progress,
+                                 on_stage=stage, out=out)
+    for bar in bars:
+        bar.close()
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print_evaluation(report)
-        print(f"Shipped model: {model.kind} features (out-of-fold macro-F1 "
+        print(f"Model: {model.kind} features (out-of-fold macro-F1 "
               f"{model.oof_macro_f1:.3f} on all {report['training']['quotes']} quotes); "
-              f"saved to {cache}")
+              f"saved to {out}")
     if not args.no_label:
-        run_ = label_corpus(a.store, model)
+        with tqdm(total=a.store.counts()["clauses"], desc="labelling", unit="clause",
+                  file=sys.stderr, leave=False) as bar:
+            run_ = label_corpus(a.store, read_model(out), progress=bar.update)
         print(f"Labelled {run_.labelled_clauses} of {run_.clauses} clauses "
               f"({run_.labels} labels) in {run_.seconds:.1f} s")
     return 0
