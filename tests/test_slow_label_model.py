@@ -3,6 +3,8 @@ sentences whose categories are not in doubt; nothing is trained or downloaded.""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from assistant.embedder_factory import make_embedder
@@ -36,3 +38,27 @@ def test_the_shipped_model_names_each_category(labelled):
 def test_the_shipped_model_gives_severity_from_the_nearest_assessments(labelled):
     assert [r["severity"] for r in labelled] == ["Low", "High", "Medium", "Favourable", "Low",
                                                  None, None]
+
+
+def test_after_ingest_record_shows_labels_and_label_labels_a_line(tmp_path, capsys,
+                                                                   monkeypatch):
+    """The README's set-up on the fixture corpus, default embedder: no train-labels."""
+    import io
+
+    from assistant.cli import main
+    from tests.conftest import FIXTURE_OTA
+    from tests.test_retrieval import TERMINATE
+
+    data = str(tmp_path / "data")
+    assert main(["--data-dir", data, "ingest", "--quiet", str(FIXTURE_OTA)]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("labels: ") and "of 15 clauses labelled" in last
+    assert "shipped model" in last
+    assert main(["--data-dir", data, "record", TERMINATE]) == 0
+    page = capsys.readouterr().out
+    assert "Clause labels (classifier trained on ToS;DR assessments):" in page
+    assert "Category  Account suspension and termination [account-termination]" in page
+    monkeypatch.setattr("sys.stdin", io.StringIO("We may sell your personal data to brokers.\n"))
+    assert main(["--data-dir", data, "label", "-"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert [c["slug"] for c in row["categories"]][0] == "data-sale"
