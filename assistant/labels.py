@@ -298,13 +298,13 @@ def label_corpus(store: Store, model: LabelModel, chunk: int = 4096,
     return run
 
 
-def keep_labels_current(store: Store, embedder_name: str, cache_dir: Path,
+def keep_labels_current(store: Store, clauses: int, embedder_name: str, cache_dir: Path,
                         clauses_changed: bool, progress: Progress | None = None
                         ) -> tuple[LabelRun | None, str]:
-    """After ingest: label the corpus when it has no labels yet, its clauses changed, or its
-    labels came from another model; else leave them. Returns the run (None when nothing was
-    labelled) and one line that says what happened."""
-    if not store.counts()["clauses"]:
+    """After ingest (``clauses``: how many the store holds): label the corpus when it has no
+    labels yet, its clauses changed, or its labels came from another model; else leave them.
+    Returns the run (None when nothing was labelled) and one line that says what happened."""
+    if not clauses:
         return None, "labels: no clauses to label"
     try:
         model = load_model(cache_dir)

@@ -163,9 +163,9 @@ def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, c
 
         labeler = SentenceLabeler(model_dir, cache_dir=cache, threads=2)
         order = [labeler.slugs.index(s) for s in slugs]
-        proba = labeler.proba(texts)[:, order]
-        systems["trained (MiniLM fine-tuned)"] = (labeler.decide(labeler.proba(texts))[:, order],
-                                                  proba)
+        own = labeler.proba(texts)  # in the labeler's category order
+        systems["trained (MiniLM fine-tuned)"] = (labeler.decide(own)[:, order],
+                                                  own[:, order])
     if data is not None:
         svm = svm_baseline(data, slugs, texts)
         systems["TF-IDF + linear SVM"] = (svm, svm.astype(np.float32))

@@ -65,12 +65,12 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
                               link_progress)
     if "emb" in bars:
         bars["emb"].close()
-    if ctx.settings.qa_enabled and a.store.counts()["clauses"]:
+    counts = a.store.counts()  # labelling below changes none of them
+    if ctx.settings.qa_enabled and counts["clauses"]:
         t = time.perf_counter()
         if a.qa is not None:  # converted once into the cache, so the first question is quick
             print(f"answering model ready ({a.qa.name}, {time.perf_counter() - t:.1f} s)")
-    label_line = _labels(a, ctx, summary, quiet)
-    counts = a.store.counts()
+    label_line = _labels(a, ctx, summary, quiet, counts["clauses"])
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"platforms {counts['platforms']} · documents {counts['documents']} · versions "
@@ -96,18 +96,18 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     return outcome(summary, counts)
 
 
-def _labels(a: Any, ctx: Any, summary: Any, quiet: bool) -> str:
+def _labels(a: Any, ctx: Any, summary: Any, quiet: bool, clauses: int) -> str:
     """Clause labels from the shipped (or a trained) model, kept in step with the clauses."""
     from tqdm import tqdm
 
     from assistant.labels import keep_labels_current
 
-    bar = tqdm(total=a.store.counts()["clauses"], desc="labelling", unit="clause",
-               disable=quiet, file=sys.stderr, leave=False)
+    bar = tqdm(total=clauses, desc="labelling", unit="clause", disable=quiet,
+               file=sys.stderr, leave=False)
     changed = bool(summary.clauses_new or summary.clauses_removed)
     try:
-        return keep_labels_current(a.store, a.embedder.name, ctx.settings.cache_dir, changed,
-                                   bar.update)[1]
+        return keep_labels_current(a.store, clauses, a.embedder.name, ctx.settings.cache_dir,
+                                   changed, bar.update)[1]
     finally:
         bar.close()
 

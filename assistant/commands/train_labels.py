@@ -100,6 +100,8 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     if not args.no_label:
         with tqdm(total=a.store.counts()["clauses"], desc="labelling", unit="clause",
                   file=sys.stderr, leave=False) as bar:
+            # the saved int8 model, as ingest loads it: the stored labels then name the same
+            # model, and the next ingest finds them up to date
             run_ = label_corpus(a.store, read_model(out), progress=bar.update)
         print(f"Labelled {run_.labelled_clauses} of {run_.clauses} clauses "
               f"({run_.labels} labels) in {run_.seconds:.1f} s")
