@@ -27,6 +27,8 @@ from corpus.classify import (
     TrainingSet,
     build_training_set,
     evaluate,
+    evaluation_split,
+    fits_per_train,
     model_arrays,
     model_from_arrays,
     train,
@@ -105,12 +107,13 @@ def cached_vectors(texts: list[str], embedder: Embedder, cache_dir: Path,
 
 # ---- training -------------------------------------------------------------------------------
 
-def choose_kind(data: TrainingSet, emb: np.ndarray, kinds: Iterable[str]) -> LabelModel:
+def choose_kind(data: TrainingSet, emb: np.ndarray, kinds: Iterable[str],
+                tick: Progress | None = None) -> LabelModel:
     """Train each candidate feature kind on all the data; keep the best out-of-fold macro-F1
     (grouped by platform, so the choice never sees a held-out platform)."""
     best: LabelModel | None = None
     for kind in kinds:
-        m = train(data, emb, kind)
+        m = train(data, emb, kind, tick=tick)
         if best is None or m.oof_macro_f1 > best.oof_macro_f1:
             best = m
     assert best is not None
@@ -121,27 +124,32 @@ def train_labels(store: Store, embedder: Embedder, cache_dir: Path,
                  points: Path | None = None, run_eval: bool = True,
                  kinds: tuple[str, ...] = ("embedding", "embedding+tfidf"),
                  progress: Progress | None = None,
-                 on_stage: Callable[[str], None] | None = None,
+                 on_stage: Callable[[str, int | None, str], None] | None = None,
                  out: Path | None = None) -> tuple[LabelModel, dict]:
     """Train on every assessment, evaluate on a platform-grouped split, save both (in
-    ``out``, default ``cache_dir``, where the quote vectors are cached)."""
+    ``out``, default ``cache_dir``, where the quote vectors are cached). Each stage is
+    announced as ``on_stage(line, total, unit)`` and then reports ``progress(n)``: quotes
+    embedded (total unknown: cached quotes are skipped), then classifiers fitted."""
     out = out or cache_dir
-    stage = on_stage or (lambda s: None)
+    stage = on_stage or (lambda line, total, unit: None)
     data = training_set(assessments_from_points(points) if points
                         else assessments_from_store(store))
-    stage(f"embedding {len(data.texts)} ToS;DR quotes (cached by text hash)")
+    stage(f"embedding {len(data.texts)} ToS;DR quotes (cached by text hash)", None, "quote")
     emb = cached_vectors(data.texts, embedder, cache_dir, progress)
     report: dict[str, Any] = {"training": {
         "quotes": len(data.texts), "assessments": int(len(data.ref_row)),
         "platforms": len(set(data.groups.tolist())), "embedder": embedder.name,
         "source": str(points) if points else "store annotations"}}
     if run_eval:
-        stage("evaluating on a platform-grouped split")
+        eval_kinds = (*kinds, "tfidf")
+        tr, _ = evaluation_split(data)
+        stage("evaluating on a platform-grouped split",
+              len(eval_kinds) * fits_per_train(data.subset(tr)), "fit")
         t = time.perf_counter()
-        report["evaluation"] = evaluate(data, emb, kinds=(*kinds, "tfidf"))
+        report["evaluation"] = evaluate(data, emb, kinds=eval_kinds, tick=progress)
         report["evaluation"]["seconds"] = round(time.perf_counter() - t, 1)
-    stage("training the model on all assessments")
-    model = choose_kind(data, emb, kinds)
+    stage("training the model on all assessments", len(kinds) * fits_per_train(data), "fit")
+    model = choose_kind(data, emb, kinds, tick=progress)
     model.embedder = embedder.name
     model.info = {"version": MODEL_VERSION, "kind": model.kind,
                   "oof_macro_f1": round(model.oof_macro_f1, 4), "embedder": embedder.name,

@@ -13,7 +13,7 @@ baseline trained the same way on the same split.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # scikit-learn and scipy load only where a model is trained o
 
 KINDS = ("embedding", "embedding+tfidf", "tfidf")
 FOLDS = 5
+Tick = Callable[[int], None]  # called with the number of classifiers fitted since the last call
 SEED = 0
 C_BY_KIND = {"embedding": 8.0, "embedding+tfidf": 8.0, "tfidf": 8.0}
 _GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
@@ -151,8 +152,13 @@ def _fit_column(F: Any, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray,
     return np.asarray(clf.coef_[0], np.float32), float(clf.intercept_[0])
 
 
-def _fit(F: Any, Y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    cols = [_fit_column(F, Y[:, j].astype(int), C, seed) for j in range(Y.shape[1])]
+def _fit(F: Any, Y: np.ndarray, C: float, seed: int, tick: Tick | None = None
+         ) -> tuple[np.ndarray, np.ndarray]:
+    cols = []
+    for j in range(Y.shape[1]):
+        cols.append(_fit_column(F, Y[:, j].astype(int), C, seed))
+        if tick is not None:
+            tick(1)
     return (np.stack([c[0] for c in cols]),
             np.array([c[1] for c in cols], dtype=np.float32))
 
@@ -261,10 +267,19 @@ def model_from_arrays(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> La
         ref_rating=arrays["ref_rating"].astype(str), info=dict(meta["info"]))
 
 
+def fits_per_train(data: TrainingSet, folds: int = FOLDS) -> int:
+    """How many classifiers ``train`` fits (one per category per fold, then on all the data):
+    the unit of its progress."""
+    n_groups = len(set(data.groups.tolist()))
+    return (min(folds, n_groups) + 1 if n_groups >= 2 else 1) * data.Y.shape[1]
+
+
 def train(data: TrainingSet, emb: np.ndarray | None, kind: str = "embedding",
-          C: float | None = None, folds: int = FOLDS, seed: int = SEED) -> LabelModel:
+          C: float | None = None, folds: int = FOLDS, seed: int = SEED,
+          tick: Tick | None = None) -> LabelModel:
     """Fit per-category classifiers, with Platt calibration and thresholds from grouped
-    out-of-fold predictions on ``data`` alone."""
+    out-of-fold predictions on ``data`` alone. ``tick(1)`` after each classifier fitted
+    (``fits_per_train`` in all)."""
     C = C_BY_KIND[kind] if C is None else C
     Y = data.Y.astype(bool)
     n_groups = len(set(data.groups.tolist()))
@@ -280,7 +295,7 @@ def train(data: TrainingSet, emb: np.ndarray | None, kind: str = "embedding",
             F_tr = feats.transform(None if emb is None else emb[tr], texts_tr)
             F_va = feats.transform(None if emb is None else emb[va],
                                    [data.texts[i] for i in va])
-            oof[va] = _scores(*_fit(F_tr, Y[tr], C, seed), F_va)
+            oof[va] = _scores(*_fit(F_tr, Y[tr], C, seed, tick), F_va)
     platt = np.zeros((Y.shape[1], 2))
     thresholds = np.full(Y.shape[1], 1.01)
     f1s = []
@@ -298,7 +313,7 @@ def train(data: TrainingSet, emb: np.ndarray | None, kind: str = "embedding",
         f1s.append(_f1(y, p >= best))
     feats = Features(kind).fit(data.texts)
     F = feats.transform(emb, data.texts)
-    coef, intercept = _fit(F, Y, C, seed)
+    coef, intercept = _fit(F, Y, C, seed, tick)
     return LabelModel(
         data.slugs, kind, C, feats, coef, intercept, platt, thresholds,
         float(np.mean(f1s)) if f1s else 0.0,
@@ -356,13 +371,22 @@ def severity_agreement(model: LabelModel, test: TrainingSet, test_emb: np.ndarra
             "category_prior_rule": round(hit_prior / max(1, n), 4)}
 
 
-def evaluate(data: TrainingSet, emb: np.ndarray, kinds: Sequence[str] = KINDS,
-             test_size: float = 0.2, seed: int = SEED) -> dict[str, Any]:
-    """Hold out whole platforms, train each feature kind on the rest, score on the held out."""
+def evaluation_split(data: TrainingSet, test_size: float = 0.2, seed: int = SEED
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Rows to train on and rows to score, whole platforms apart."""
     from sklearn.model_selection import GroupShuffleSplit
 
     split = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
     tr, te = next(split.split(np.zeros(len(data.texts)), groups=data.groups))
+    return tr, te
+
+
+def evaluate(data: TrainingSet, emb: np.ndarray, kinds: Sequence[str] = KINDS,
+             test_size: float = 0.2, seed: int = SEED, tick: Tick | None = None
+             ) -> dict[str, Any]:
+    """Hold out whole platforms, train each feature kind on the rest, score on the held out
+    (``tick`` as in ``train``: ``fits_per_train`` of the training rows per kind)."""
+    tr, te = evaluation_split(data, test_size, seed)
     train_set, test_set = data.subset(tr), data.subset(te)
     out: dict[str, Any] = {
         "split": {"seed": seed, "test_size": test_size,
@@ -374,7 +398,8 @@ def evaluate(data: TrainingSet, emb: np.ndarray, kinds: Sequence[str] = KINDS,
         "systems": {},
     }
     for kind in kinds:
-        model = train(train_set, emb[tr] if "embedding" in kind else None, kind, seed=seed)
+        model = train(train_set, emb[tr] if "embedding" in kind else None, kind, seed=seed,
+                      tick=tick)
         proba = model.proba(emb[te] if "embedding" in kind else None, test_set.texts)
         table = scores_table(test_set.Y, model.decide(proba), data.slugs)
         table["ece"] = calibration_error(test_set.Y, proba)

@@ -316,3 +316,25 @@ def test_ingest_labels_the_corpus_and_keeps_them_current(capsys, tmp_path, tiny)
     assert (len(rows), len({r.record_id for r in rows})) == (11, 9)  # what the line says
     code, out, _ = ingest(capsys, data, FIXTURE_OTA)  # nothing changed: nothing relabelled
     assert out.splitlines()[-1] == "labels: up to date"
+
+
+def test_train_labels_reports_progress_through_every_stage(labelled, tmp_path) -> None:
+    """Every stage is announced with its total, and its progress adds up to that total: the
+    42 fixture quotes embedded, then 3 kinds x (4 training platforms: 4 folds + 1) x 32
+    categories fitted in the evaluation, then 2 kinds x (6 platforms: 5 folds + 1) x 32."""
+    from assistant.labels import train_labels
+
+    a, _ = labelled
+    stages: list[list] = []
+
+    def on_stage(line: str, total: int | None, unit: str) -> None:
+        stages.append([line.split(" ")[0], total, unit, 0])
+
+    def progress(n: int) -> None:
+        stages[-1][3] += n
+
+    train_labels(a.store, HashEmbedder(), tmp_path, points=POINTS, progress=progress,
+                 on_stage=on_stage, out=tmp_path)
+    assert stages == [["embedding", None, "quote", 42],
+                      ["evaluating", 3 * 5 * 32, "fit", 3 * 5 * 32],
+                      ["training", 2 * 6 * 32, "fit", 2 * 6 * 32]]

@@ -46,6 +46,15 @@ def test_the_shipped_model_ranks_the_answering_clause_first(model, question, bes
     assert max(others) < readings[top].span_score  # ... more surely than in any other
 
 
+def test_a_passage_reads_the_same_whatever_is_read_beside_it(model):
+    """A tracked copy of a clause must tie with the original exactly (the fused order then
+    breaks the tie), so no passage is padded to a longer neighbour."""
+    q = "Can Streamly terminate my account?"
+    alone = model.read(q, [TERMINATE])[0]
+    beside = model.read(q, [COOKIES, TERMINATE, RETENTION + " " + NO_SALE, TERMINATE])
+    assert beside[1] == alone and beside[3] == alone
+
+
 def test_the_reader_span_holds_the_answer(model):
     r = model.read("How long does Streamly keep my listening history?", [RETENTION])[0]
     assert r.span is not None and "90 days" in RETENTION[r.span[0]:r.span[1]]

@@ -74,16 +74,17 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     out = args.out or cache
     bars: list[Any] = []
 
-    def stage(line: str) -> None:  # each stage on its own line; a bar only while embedding
+    def stage(line: str, total: int | None, unit: str) -> None:
+        """Each stage on its own line, then its own bar: quotes embedded, classifiers fitted."""
         while bars:
             bars.pop().close()
         print(f"... {line}", flush=True)
+        bars.append(tqdm(total=total, desc=line.split(" ")[0], unit=unit, file=sys.stderr,
+                         leave=False, dynamic_ncols=True))
 
     def progress(n: int) -> None:
-        if not bars:
-            bars.append(tqdm(desc="embedding quotes", unit="quote", file=sys.stderr,
-                             leave=False))
-        bars[0].update(n)
+        if bars:
+            bars[0].update(n)
 
     model, report = train_labels(a.store, a.embedder, cache, points=args.points,
                                  run_eval=not args.no_eval, progress=progress,
