@@ -141,22 +141,25 @@ def _vectorizer(**kw: Any) -> TfidfVectorizer:
     return TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), dtype=np.float32, **kw)
 
 
-def _fit_column(F: Any, y: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, float]:
-    """One logistic regression, kept as its weights and intercept (a linear score needs no
-    scikit-learn object at run time, so the model saves as plain arrays)."""
+def _fit_column(F: Any, y: np.ndarray, C: float, seed: int, w: np.ndarray | None = None
+                ) -> tuple[np.ndarray, float]:
+    """One logistic regression (rows weighted by ``w``), kept as its weights and intercept (a
+    linear score needs no scikit-learn object at run time, so the model saves as plain
+    arrays)."""
     if y.min() == y.max():  # one class only: a constant score
         return np.zeros(F.shape[1], np.float32), 10.0 if y[0] else -10.0
     from sklearn.linear_model import LogisticRegression
 
-    clf = LogisticRegression(C=C, solver="liblinear", random_state=seed, max_iter=200).fit(F, y)
+    clf = LogisticRegression(C=C, solver="liblinear", random_state=seed, max_iter=200)
+    clf.fit(F, y, sample_weight=w)
     return np.asarray(clf.coef_[0], np.float32), float(clf.intercept_[0])
 
 
-def _fit(F: Any, Y: np.ndarray, C: float, seed: int, tick: Tick | None = None
-         ) -> tuple[np.ndarray, np.ndarray]:
+def _fit(F: Any, Y: np.ndarray, C: float, seed: int, tick: Tick | None = None,
+         w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     cols = []
     for j in range(Y.shape[1]):
-        cols.append(_fit_column(F, Y[:, j].astype(int), C, seed))
+        cols.append(_fit_column(F, Y[:, j].astype(int), C, seed, w))
         if tick is not None:
             tick(1)
     return (np.stack([c[0] for c in cols]),
@@ -274,12 +277,36 @@ def fits_per_train(data: TrainingSet, folds: int = FOLDS) -> int:
     return (min(folds, n_groups) + 1 if n_groups >= 2 else 1) * data.Y.shape[1]
 
 
+def choose_threshold(y: np.ndarray, p: np.ndarray, min_precision: float | None = None
+                     ) -> float:
+    """The grid threshold with the best F1 of ``p >= t`` against ``y`` (ties: nearest 0.5); with
+    ``min_precision``, the lowest one whose precision reaches it (the best-F1 one when none
+    does)."""
+    if min_precision is not None:
+        for t in _GRID:
+            pred = p >= t
+            if pred.any() and (y & pred).sum() / pred.sum() >= min_precision:
+                return float(t)
+    return float(max(_GRID, key=lambda t: (round(_f1(y, p >= t), 6), -abs(t - 0.5))))
+
+
 def train(data: TrainingSet, emb: np.ndarray | None, kind: str = "embedding",
           C: float | None = None, folds: int = FOLDS, seed: int = SEED,
-          tick: Tick | None = None) -> LabelModel:
+          tick: Tick | None = None, weights: np.ndarray | None = None,
+          min_precision: float | None = None) -> LabelModel:
     """Fit per-category classifiers, with Platt calibration and thresholds from grouped
-    out-of-fold predictions on ``data`` alone. ``tick(1)`` after each classifier fitted
-    (``fits_per_train`` in all)."""
+    out-of-fold predictions on ``data`` alone (``choose_threshold``). ``weights``: one per
+    row (e.g. below 1 for unlabelled sentences taken as negatives). ``tick(1)`` after each
+    classifier fitted (``fits_per_train`` in all)."""
+    return train_variants(data, emb, kind, C, folds, seed, tick, weights, (min_precision,))[0]
+
+
+def train_variants(data: TrainingSet, emb: np.ndarray | None, kind: str = "embedding",
+                   C: float | None = None, folds: int = FOLDS, seed: int = SEED,
+                   tick: Tick | None = None, weights: np.ndarray | None = None,
+                   rules: Sequence[float | None] = (None,)) -> list[LabelModel]:
+    """``train`` once, calibrated once per threshold rule (a ``min_precision`` or None): the
+    classifiers and the out-of-fold scores are shared, so each extra rule is free."""
     C = C_BY_KIND[kind] if C is None else C
     Y = data.Y.astype(bool)
     n_groups = len(set(data.groups.tolist()))
@@ -295,31 +322,34 @@ def train(data: TrainingSet, emb: np.ndarray | None, kind: str = "embedding",
             F_tr = feats.transform(None if emb is None else emb[tr], texts_tr)
             F_va = feats.transform(None if emb is None else emb[va],
                                    [data.texts[i] for i in va])
-            oof[va] = _scores(*_fit(F_tr, Y[tr], C, seed, tick), F_va)
-    platt = np.zeros((Y.shape[1], 2))
-    thresholds = np.full(Y.shape[1], 1.01)
-    f1s = []
+            oof[va] = _scores(*_fit(F_tr, Y[tr], C, seed, tick,
+                                    None if weights is None else weights[tr]), F_va)
+    platt = np.tile([1.0, 0.0], (Y.shape[1], 1))
+    probs: dict[int, np.ndarray] = {}
     for j in range(Y.shape[1]):
         y = Y[:, j]
         if y.min() == y.max() or n_groups < 2:
-            platt[j] = (1.0, 0.0)
-            thresholds[j] = 0.5 if y.any() else 1.01
             continue
         cal = LogisticRegression(C=1e4, solver="lbfgs").fit(oof[:, [j]], y.astype(int))
         platt[j] = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
-        p = _sigmoid(oof[:, j] * platt[j, 0] + platt[j, 1])
-        best = max(_GRID, key=lambda t: (round(_f1(y, p >= t), 6), -abs(t - 0.5)))
-        thresholds[j] = float(best)
-        f1s.append(_f1(y, p >= best))
+        probs[j] = _sigmoid(oof[:, j] * platt[j, 0] + platt[j, 1])
     feats = Features(kind).fit(data.texts)
     F = feats.transform(emb, data.texts)
-    coef, intercept = _fit(F, Y, C, seed, tick)
-    return LabelModel(
-        data.slugs, kind, C, feats, coef, intercept, platt, thresholds,
-        float(np.mean(f1s)) if f1s else 0.0,
-        ref_vectors=(np.asarray(emb, dtype=np.float32) if emb is not None
-                     else np.zeros((len(data.texts), 0), np.float32)),
-        ref_row=data.ref_row, ref_slug=data.ref_slug, ref_rating=data.ref_rating)
+    coef, intercept = _fit(F, Y, C, seed, tick, weights)
+    models = []
+    for rule in rules:
+        thresholds = np.array([0.5 if Y[:, j].any() else 1.01 for j in range(Y.shape[1])])
+        f1s = []
+        for j, p in probs.items():
+            thresholds[j] = choose_threshold(Y[:, j], p, rule)
+            f1s.append(_f1(Y[:, j], p >= thresholds[j]))
+        models.append(LabelModel(
+            data.slugs, kind, C, feats, coef, intercept, platt.copy(), thresholds,
+            float(np.mean(f1s)) if f1s else 0.0,
+            ref_vectors=(np.asarray(emb, dtype=np.float32) if emb is not None
+                         else np.zeros((len(data.texts), 0), np.float32)),
+            ref_row=data.ref_row, ref_slug=data.ref_slug, ref_rating=data.ref_rating))
+    return models
 
 
 def scores_table(Y: np.ndarray, pred: np.ndarray, slugs: Sequence[str]) -> dict[str, Any]:

@@ -338,3 +338,57 @@ def test_train_labels_reports_progress_through_every_stage(labelled, tmp_path) -
     assert stages == [["embedding", None, "quote", 42],
                       ["evaluating", 3 * 5 * 32, "fit", 3 * 5 * 32],
                       ["training", 2 * 6 * 32, "fit", 2 * 6 * 32]]
+
+
+def test_threshold_choice_for_f1_or_for_precision() -> None:
+    """Scores 0.9 .. 0.3 against truth 1 1 1 0 0 1 0: the best F1 (6/7) keeps the top three
+    (first grid step 0.61); precision 0.7 is first reached keeping four (3/4, at 0.51); a
+    precision no threshold reaches falls back to the best F1."""
+    from corpus.classify import choose_threshold
+
+    y = np.array([1, 1, 1, 0, 0, 1, 0], dtype=bool)
+    p = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3])
+    assert choose_threshold(y, p) == 0.61
+    assert choose_threshold(y, p, 0.7) == 0.51
+    assert choose_threshold(y, p, 0.6) == 0.31  # 4 of 6
+    assert choose_threshold(y, p, 1.01) == 0.61
+
+
+def test_a_row_weighted_twice_counts_as_two_rows(tiny) -> None:
+    data, emb = tiny
+    rows = np.r_[np.arange(len(data.texts)), 0]
+    twice = train(data.subset(rows), emb[rows], "embedding", folds=3)
+    weighted = train(data, emb, "embedding", folds=3,
+                     weights=np.r_[2.0, np.ones(len(data.texts) - 1)])
+    assert np.allclose(twice.coef, weighted.coef, atol=1e-3)
+    assert np.allclose(twice.intercept, weighted.intercept, atol=1e-3)
+
+
+def test_label_negatives_trains_both_threshold_rules(tmp_path) -> None:
+    """The held-out comparison's extra model on the fixture: quotes plus an OPP-115 sentence
+    and two weighted negatives, two model folders that load, severity references kept to the
+    42 quotes."""
+    from evals import label_negatives
+
+    examples = tmp_path / "label_examples.jsonl"
+    rows = [{"text": "We sell your personal information to data brokers.", "labels": ["data-sale"],
+             "w": 1.0, "group": "opp-policy", "src": "opp115", "fold": 0},
+            {"text": "Our offices are in Berlin.", "labels": [], "w": 0.3, "group": "alpha",
+             "src": "corpus-negative", "fold": 0},
+            {"text": "Contact us by email.", "labels": [], "w": 0.3, "group": "bravo",
+             "src": "corpus-negative", "fold": 1},
+            {"text": "Ignored: already a quote.", "labels": [], "w": 1.0, "group": "alpha",
+             "src": "tosdr", "fold": 0}]
+    examples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out"
+    assert label_negatives.main(["--points", str(POINTS), "--examples", str(examples),
+                                 "--out", str(out), "--data-dir", str(tmp_path / "data"),
+                                 "--embedder", "hash"]) == 0
+    report = json.loads((out / "label-negatives.json").read_text())
+    assert set(report) == {"best-f1", "precision"}
+    assert report["precision"]["min_precision"] == 0.8 and report["best-f1"]["rows"] == 45
+    for name in report:
+        m = read_model(out / name)
+        assert m.ref_vectors.shape[0] == 42 and len(m.ref_row) == 30
+    assert label_negatives.main(["--points", str(tmp_path / "missing.jsonl"), "--examples",
+                                 str(examples), "--out", str(out)]) == 2
