@@ -1,14 +1,16 @@
 """Latency of retrieval, the trained reranker/reader and the default answer on a built
 index, per stage.
 
-    python -m evals.bench_latency [--data-dir DIR] [--questions 120]
+    python -m evals.bench_latency [--data-dir DIR] [--questions 120] [--batch-ratio 4]
 
 Questions come from the ToS;DR question templates filled with platforms of the corpus (fixed
 seed), a third of them naming no platform. Every question runs in each column in the same
 process, interleaved ("hybrid": every stage, the trained model included; "fused": hybrid
 retrieval without it; "lexical" / "dense": one retriever, no model), so the BM25-only figures
 are the baseline for the ratios. Prints medians and 95th percentiles in milliseconds. Models
-use one thread (as when serving).
+use one thread (as when serving). ``--batch-ratio N`` then reads each question's 12
+candidates 3 more times with N passages per inference call and with the shipped one, the two
+interleaved, and prints both medians and their ratio.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir")
     ap.add_argument("--questions", type=int, default=120)
+    ap.add_argument("--batch-ratio", type=int, default=0, metavar="N",
+                    help="also time reading with N passages per call against the default")
     args = ap.parse_args()
     a = Assistant(Settings.from_env(data_dir=args.data_dir, threads=1))
     t = time.perf_counter()
@@ -72,6 +76,35 @@ def main() -> None:
                 print(f"{mode:8} {k[:-3]:12} {statistics.median(ms):8.1f} {_pct(ms, 0.95):8.1f}")
         tot = statistics.median(stages[mode]["total_ms"])
         print(f"{mode:8} {'ratio':12} {tot / base:8.2f}x")
+    if args.batch_ratio:
+        batch_ratio(a, qs, args.batch_ratio)
+
+
+def batch_ratio(a: object, qs: list[str], other: int, rounds: int = 3) -> None:
+    """Reading time per question with ``other`` passages per inference call vs the shipped
+    ``BATCH``, interleaved (the order alternates by round), on the hybrid candidates."""
+    from assistant import qa_model
+    from assistant.rerank import CANDIDATES
+
+    model = a.qa  # type: ignore[attr-defined]
+    shipped = qa_model.BATCH
+    cands = [[h.text for h in a.retrieve(q, k=CANDIDATES)] for q in qs]  # type: ignore[attr-defined]
+    times: dict[int, list[float]] = {shipped: [], other: []}
+    try:
+        for r in range(rounds):
+            for q, passages in zip(qs, cands, strict=True):
+                for b in ((shipped, other) if r % 2 == 0 else (other, shipped)):
+                    qa_model.BATCH = b
+                    t = time.perf_counter()
+                    model.read(q, passages)
+                    times[b].append((time.perf_counter() - t) * 1000)
+    finally:
+        qa_model.BATCH = shipped
+    for b in (shipped, other):
+        print(f"read, {b} per call: p50 {statistics.median(times[b]):8.1f}  "
+              f"p95 {_pct(times[b], 0.95):8.1f}  ({len(times[b])} readings)")
+    print(f"ratio {shipped} / {other} per call: "
+          f"{statistics.median(times[shipped]) / statistics.median(times[other]):.3f}x")
 
 
 if __name__ == "__main__":

@@ -62,14 +62,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistant.embedder_factory import make_embedder
     from assistant.labels import (
+        SHIPPED,
         assessments_from_points,
         cached_vectors,
         read_model,
         save_model,
         training_set,
-    )
-    from assistant.labels import (
-        SHIPPED as SHIPPED_MODEL,
     )
     from assistant.train_loop import open_text
     from corpus.classify import fits_per_train, train_variants
@@ -106,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
               leave=False) as bar:
         models = train_variants(data, emb, "embedding+tfidf", weights=weights,
                                 tick=bar.update, rules=(None, a.precision))
-    shipped = read_model(SHIPPED_MODEL)
+    shipped = read_model(SHIPPED)
     report: dict[str, Any] = {}
     for name, rule, model in zip(("best-f1", "precision"), (None, a.precision), models,
                                  strict=True):
