@@ -19,6 +19,10 @@ import argparse
 import random
 import statistics
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant import Assistant
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -80,15 +84,15 @@ def main() -> None:
         batch_ratio(a, qs, args.batch_ratio)
 
 
-def batch_ratio(a: object, qs: list[str], other: int, rounds: int = 3) -> None:
+def batch_ratio(a: Assistant, qs: list[str], other: int, rounds: int = 3) -> None:
     """Reading time per question with ``other`` passages per inference call vs the shipped
     ``BATCH``, interleaved (the order alternates by round), on the hybrid candidates."""
-    from assistant import qa_model
-    from assistant.rerank import CANDIDATES
+    from assistant import CANDIDATES, qa_model
 
-    model = a.qa  # type: ignore[attr-defined]
+    model = a.qa
+    assert model is not None, "the QA model is switched off (POLICY_ASSISTANT_QA)"
     shipped = qa_model.BATCH
-    cands = [[h.text for h in a.retrieve(q, k=CANDIDATES)] for q in qs]  # type: ignore[attr-defined]
+    cands = [[h.text for h in a.retrieve(q, k=CANDIDATES)] for q in qs]
     times: dict[int, list[float]] = {shipped: [], other: []}
     try:
         for r in range(rounds):
