@@ -24,8 +24,8 @@ DYNAMIC_GROUP = 384
 MAX_LEN = 256
 # pairs per inference call. One: no padding at all, and the same text always gets the same
 # scores (a tracked copy of a clause ties with the original, so the fused order breaks the
-# tie). Measured on 58 questions' 12 candidates, 1 thread: reading p50 346 ms at 1 vs 383 ms
-# at 4 (0.90x); scores equal to 8e-6.
+# tie). `python -m evals.bench_latency --questions 60 --batch-ratio 4` (full corpus, 1 thread):
+# reading p50 346 ms at 1 vs 376 ms at 4 (0.92x); scores equal to 8e-6.
 BATCH = 1
 
 
@@ -69,23 +69,23 @@ class QAModel:
         # one stream: a question's candidates are read as one request over all threads
         self._compiled = ovm.compile_cpu(self._model, threads, DYNAMIC_GROUP, streams=1)
 
-    def read(self, question: str, passages: list[str]) -> list[Reading]:
-        """One reading per passage, in order (``BATCH`` passages per inference call, by
+    def read(self, question: str, passages: list[str], batch: int = BATCH) -> list[Reading]:
+        """One reading per passage, in order (``batch`` passages per inference call, by
         length, so a short clause is never padded to a long one)."""
         out: list[Reading | None] = [None] * len(passages)
         order = sorted(range(len(passages)), key=lambda i: len(passages[i]))
         request = self._compiled.create_infer_request()
-        for b in range(0, len(order), BATCH):
-            idx = order[b:b + BATCH]
-            batch = self._encoder.encode([(question, passages[i]) for i in idx])
-            res = request.infer(batch.arrays())
+        for b in range(0, len(order), batch):
+            idx = order[b:b + batch]
+            pairs = self._encoder.encode([(question, passages[i]) for i in idx])
+            res = request.infer(pairs.arrays())
             rel, start, end, pol = (np.asarray(res[k]) for k in range(4))
             probs = _softmax(pol.astype(np.float64))
             for row, i in enumerate(idx):
-                s, e, score = best_span(start[row], end[row], batch.passage[row])
+                s, e, score = best_span(start[row], end[row], pairs.passage[row])
                 span = None
                 if np.isfinite(score):
-                    span = (batch.offsets[row][s][0], batch.offsets[row][e][1])
+                    span = (pairs.offsets[row][s][0], pairs.offsets[row][e][1])
                 out[i] = Reading(float(rel[row]), span, score, float(probs[row, 0]),
                                  float(probs[row, 1]), float(probs[row, 2]))
         return [r for r in out if r is not None]

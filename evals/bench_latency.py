@@ -9,8 +9,8 @@ process, interleaved ("hybrid": every stage, the trained model included; "fused"
 retrieval without it; "lexical" / "dense": one retriever, no model), so the BM25-only figures
 are the baseline for the ratios. Prints medians and 95th percentiles in milliseconds. Models
 use one thread (as when serving). ``--batch-ratio N`` then reads each question's 12
-candidates 3 more times with N passages per inference call and with the shipped one, the two
-interleaved, and prints both medians and their ratio.
+candidates 3 more times with N passages per inference call and with the shipped number, the
+two interleaved, and prints both medians and their ratio.
 """
 
 from __future__ import annotations
@@ -86,30 +86,26 @@ def main() -> None:
 
 def batch_ratio(a: Assistant, qs: list[str], other: int, rounds: int = 3) -> None:
     """Reading time per question with ``other`` passages per inference call vs the shipped
-    ``BATCH``, interleaved (the order alternates by round), on the hybrid candidates."""
-    from assistant import CANDIDATES, qa_model
+    ``BATCH``, interleaved (the order alternates by round), on the 12 best candidates of
+    hybrid retrieval for the question as typed (no platform scoping, unlike ``ask``)."""
+    from assistant import CANDIDATES
+    from assistant.qa_model import BATCH
 
     model = a.qa
     assert model is not None, "the QA model is switched off (POLICY_ASSISTANT_QA)"
-    shipped = qa_model.BATCH
     cands = [[h.text for h in a.retrieve(q, k=CANDIDATES)] for q in qs]
-    times: dict[int, list[float]] = {shipped: [], other: []}
-    try:
-        for r in range(rounds):
-            for q, passages in zip(qs, cands, strict=True):
-                for b in ((shipped, other) if r % 2 == 0 else (other, shipped)):
-                    qa_model.BATCH = b
-                    t = time.perf_counter()
-                    model.read(q, passages)
-                    times[b].append((time.perf_counter() - t) * 1000)
-    finally:
-        qa_model.BATCH = shipped
-    for b in (shipped, other):
+    times: dict[int, list[float]] = {BATCH: [], other: []}
+    for r in range(rounds):
+        for q, passages in zip(qs, cands, strict=True):
+            for b in ((BATCH, other) if r % 2 == 0 else (other, BATCH)):
+                t = time.perf_counter()
+                model.read(q, passages, batch=b)
+                times[b].append((time.perf_counter() - t) * 1000)
+    for b in (BATCH, other):
         print(f"read, {b} per call: p50 {statistics.median(times[b]):8.1f}  "
               f"p95 {_pct(times[b], 0.95):8.1f}  ({len(times[b])} readings)")
-    print(f"ratio {shipped} / {other} per call: "
-          f"{statistics.median(times[shipped]) / statistics.median(times[other]):.3f}x")
-
+    print(f"ratio {BATCH} / {other} per call: "
+          f"{statistics.median(times[BATCH]) / statistics.median(times[other]):.3f}x")
 
 if __name__ == "__main__":
     main()

@@ -1,8 +1,9 @@
 """The label model trained on more than ToS;DR quotes, for the held-out comparison.
 
 Issue 18's recipe: the ToS;DR quotes ``train-labels`` uses, plus the OPP-115 sentences and
-the unquoted sentences of ToS;DR-reviewed platforms (hard negatives, weight ``--neg-weight``)
-of ``label_examples.jsonl`` (``policy-assistant train-data``), in the shipped model's family
+the unquoted sentences of ToS;DR-reviewed platforms (hard negatives) of
+``label_examples.jsonl`` (``policy-assistant train-data``; each row with its own weight
+``w``, 0.3 for the negatives), in the shipped model's family
 (logistic regression over embedding + TF-IDF). Platt scaling and thresholds come from
 platform-grouped out-of-fold predictions over all those rows, once for the best F1 and once
 for precision >= ``--precision``. One model folder per rule is written under ``--out``; score
@@ -22,17 +23,21 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from corpus.classify import LabelModel, TrainingSet
 
 SOURCES = ("opp115", "corpus-negative")  # rows of label_examples added to the ToS;DR quotes
 
 
-def extended(data: Any, examples: list[dict[str, Any]], neg_weight: float) -> tuple[Any, Any]:
-    """``data`` (a ``TrainingSet`` of quotes) with the examples' rows appended: their
-    categories as targets, their platform (OPP-115: ``opp:<policy>``) as group, and no
-    assessments; the weights, 1 per row and ``neg_weight`` per unlabelled sentence."""
+def extended(data: TrainingSet, examples: list[dict[str, Any]]
+             ) -> tuple[TrainingSet, np.ndarray]:
+    """``data`` (ToS;DR quotes) with the examples' rows appended: their categories as targets,
+    their platform (OPP-115: ``opp:<policy>``) as group, and no assessments; the row weights,
+    1 per quote and each example's own ``w``."""
     from corpus.classify import TrainingSet
 
     index = {s: i for i, s in enumerate(data.slugs)}
@@ -41,8 +46,7 @@ def extended(data: Any, examples: list[dict[str, Any]], neg_weight: float) -> tu
         Y[r, [index[s] for s in ex["labels"] if s in index]] = 1
     groups = [f"opp:{ex['group']}" if ex["src"] == "opp115" else str(ex["group"])
               for ex in examples]
-    weights = np.r_[np.ones(len(data.texts)),
-                    [neg_weight if ex["src"] == "corpus-negative" else 1.0 for ex in examples]]
+    weights = np.r_[np.ones(len(data.texts)), [float(ex["w"]) for ex in examples]]
     out = TrainingSet(list(data.texts) + [ex["text"] for ex in examples],
                       np.array([*data.groups.tolist(), *groups], dtype=object),
                       np.vstack([data.Y, Y]), data.slugs, data.ref_row, data.ref_slug,
@@ -50,7 +54,7 @@ def extended(data: Any, examples: list[dict[str, Any]], neg_weight: float) -> tu
     return out, weights
 
 
-def compact_references(model: Any, quotes: int) -> Any:
+def compact_references(model: LabelModel, quotes: int) -> LabelModel:
     """Keep only the quote rows as severity references (the extra rows carry no
     assessment), so the saved model is no larger than the shipped one."""
     model.ref_vectors = model.ref_vectors[:quotes]
@@ -80,7 +84,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path, default=Path("data"),
                    help="its cache/ keeps the sentence vectors between runs")
     p.add_argument("--embedder", default="minilm", help="minilm (as shipped) or hash (tests)")
-    p.add_argument("--neg-weight", type=float, default=0.3)
     p.add_argument("--precision", type=float, default=0.8)
     a = p.parse_args(argv)
     for path in (a.points, a.examples):
@@ -91,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     quotes = training_set(assessments_from_points(a.points))
     with open_text(a.examples) as fh:
         extra = [ex for ex in map(json.loads, fh) if ex["src"] in SOURCES]
-    data, weights = extended(quotes, extra, a.neg_weight)
+    data, weights = extended(quotes, extra)
     cache = a.data_dir / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     embedder = make_embedder(a.embedder, cache_dir=cache)
@@ -113,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         model.info = {"version": shipped.info.get("version"), "kind": model.kind,
                       "embedder": embedder.name, "oof_macro_f1": round(model.oof_macro_f1, 4),
                       "data": "ToS;DR quotes + " + " + ".join(SOURCES),
-                      "neg_weight": a.neg_weight, "thresholds": name,
+                      "negative_weights": sorted({float(ex["w"]) for ex in extra
+                                                  if ex["src"] == "corpus-negative"}),
+                      "thresholds": name,
                       "min_precision": rule, "rows": len(data.texts)}
         save_model(model, a.out / name)
         report[name] = model.info

@@ -387,6 +387,7 @@ def test_label_negatives_trains_both_threshold_rules(tmp_path) -> None:
     report = json.loads((out / "label-negatives.json").read_text())
     assert set(report) == {"best-f1", "precision"}
     assert report["precision"]["min_precision"] == 0.8 and report["best-f1"]["rows"] == 45
+    assert report["best-f1"]["negative_weights"] == [0.3]  # each row's own weight
     for name in report:
         m = read_model(out / name)
         assert m.ref_vectors.shape[0] == 42 and len(m.ref_row) == 30
