@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
-    "CANDIDATES", "EVAL_COLUMNS", "FULL", "FUSED", "RERANKED", "RETRIEVAL_MODES",
+    "CANDIDATES", "EVAL_COLUMNS", "FULL", "FUSED", "PLAIN", "RERANKED", "RETRIEVAL_MODES",
     "Answer", "Assistant", "BadInput", "Citation", "CompareRow", "Filters", "Hit",
     "IndexMissing", "NotFound", "PolicyAssistantError", "RecordView", "Session", "Settings",
     "Stages", "StoreUnavailable", "build_assistant", "check_day", "clean_question",
@@ -27,7 +27,7 @@ _HOMES = {
     "RecordView": "assistant.records", "Session": "assistant.chat",
     "Settings": "assistant.settings",
     "CANDIDATES": "assistant.rerank", "FULL": "assistant.rerank", "FUSED": "assistant.rerank",
-    "RERANKED": "assistant.rerank",
+    "PLAIN": "assistant.rerank", "RERANKED": "assistant.rerank",
     "Stages": "assistant.rerank",
     "EVAL_COLUMNS": "assistant.types", "RETRIEVAL_MODES": "assistant.types",
     "Answer": "assistant.types", "Citation": "assistant.types",
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from assistant.chat import Session
     from assistant.core import Assistant, build_assistant, check_day, clean_question
     from assistant.records import RecordView
-    from assistant.rerank import CANDIDATES, FULL, FUSED, RERANKED, Stages
+    from assistant.rerank import CANDIDATES, FULL, FUSED, PLAIN, RERANKED, Stages
     from assistant.settings import Settings
     from assistant.types import (
         EVAL_COLUMNS,

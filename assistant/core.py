@@ -37,6 +37,7 @@ from corpus.text import plain_text
 if TYPE_CHECKING:  # these modules load heavy libraries: imported where first used
     from assistant.chroma_store import ChromaIndex
     from assistant.qa_model import QAModel
+    from assistant.query_adapter import QueryAdapter
     from assistant.search import Searcher
     from corpus.changes import ChangeRecord
     from corpus.watches import Digest, Watch
@@ -77,6 +78,7 @@ class Assistant:
         self._embedder = embedder
         self._chroma = chroma
         self._qa: QAModel | None = qa
+        self._adapter: tuple[QueryAdapter | None] | None = None
         self._index: RuntimeIndex | None = None
         self._searcher: Searcher | None = None
         self._answerer: DefaultAnswerer | None = None
@@ -123,6 +125,30 @@ class Assistant:
                 threads=s.threads))
         return self._qa
 
+    @property
+    def query_adapter(self) -> QueryAdapter | None:
+        """The trained question adapter; None when settings turn it off, or in ``auto`` when
+        the embedder is not the model it was trained for (the test-only hash embedder)."""
+        if self._adapter is None:
+            self._adapter = (self._timed("adapter_ms", self._load_adapter),)
+        return self._adapter[0]
+
+    def _load_adapter(self) -> QueryAdapter | None:
+        from assistant.query_adapter import MODEL_DIR, QueryAdapter
+
+        s = self.settings
+        mode = s.query_adapter_mode
+        if mode == "off" or (mode == "auto" and s.embedder == "hash"):
+            return None
+        adapter = QueryAdapter(Path(s.query_adapter_model) if s.query_adapter_model
+                               else MODEL_DIR)
+        if adapter.fits(self.embedder.name, self.embedder.dim):
+            return adapter
+        if mode == "on":
+            raise BadInput(f"the question adapter {adapter.path} was trained for "
+                           f"{adapter.embedder!r} vectors, not {self.embedder.name!r}")
+        return None
+
     def stages(self) -> Stages:
         """The answering stages this assistant runs by default."""
         return FULL if self.settings.qa_enabled or self._qa is not None else FUSED
@@ -152,7 +178,7 @@ class Assistant:
 
     def warm(self) -> None:
         """Load every part a question can need (servers call this before the first user)."""
-        _ = self.answerer, self.search, self.embedder, self.chroma, self.qa
+        _ = self.answerer, self.search, self.embedder, self.chroma, self.qa, self.query_adapter
 
     @property
     def answerer(self) -> DefaultAnswerer:
@@ -181,7 +207,8 @@ class Assistant:
             index = self.index
             # the retrievers' module loads llama-index: timed as part of loading
             self._searcher = self._timed("search_ms", lambda: _searcher(
-                self.store, index, lambda: self.embedder, lambda: self.chroma))
+                self.store, index, lambda: self.embedder, lambda: self.chroma,
+                lambda: self.query_adapter))
         return self._searcher
 
     @property
@@ -402,10 +429,11 @@ class Assistant:
 
 
 def _searcher(store: Store, index: RuntimeIndex, embedder: Callable[[], Embedder],
-              chroma: Callable[[], ChromaIndex]) -> Searcher:
+              chroma: Callable[[], ChromaIndex],
+              adapter: Callable[[], QueryAdapter | None]) -> Searcher:
     from assistant.search import Searcher
 
-    return Searcher(store, index, embedder, chroma)
+    return Searcher(store, index, embedder, chroma, adapter)
 
 
 def build_assistant(settings: Settings, **parts: Any) -> Assistant:

@@ -35,7 +35,8 @@ def answer_question(parts: PlainParts, q: str, filters: Filters, mode: str, stag
     timings: dict[str, float] = {}
     model = parts.qa() if stages.any else None
     hits = parts.search(query_text(parts.matcher, q, filters), filters, mode=mode,
-                        timings=timings, k=CANDIDATES if model is not None else KEEP)
+                        timings=timings, k=CANDIDATES if model is not None else KEEP,
+                        adapt=stages.adapt)
     readings = None
     if model is not None and hits:
         t = time.perf_counter()

@@ -21,6 +21,7 @@ RRF_K = 60
 class Stages:
     rerank: bool = True
     read: bool = True
+    adapt: bool = True  # the question adapter (when the assistant has one)
 
     @property
     def any(self) -> bool:
@@ -28,11 +29,14 @@ class Stages:
 
     @property
     def name(self) -> str:
+        if not self.adapt:
+            return "plain" if not self.any else "unadapted"
         return "+reader" if self.read and self.rerank else "+reranker" if self.rerank else \
             "reader only" if self.read else "fused"
 
 
 FUSED = Stages(False, False)
+PLAIN = Stages(False, False, adapt=False)  # fused retrieval without the question adapter
 RERANKED = Stages(True, False)
 FULL = Stages(True, True)
 

@@ -51,6 +51,10 @@ class Settings:
     # (auto: on, except with the test-only hash embedder)
     qa: str = "auto"
     qa_model: str = ""  # folder of another trained QA model (default: the shipped one)
+    # the trained question adapter (assistant/models/query): on | off | auto
+    # (auto: on when the embedder is the model it was trained for)
+    query_adapter: str = "auto"
+    query_adapter_model: str = ""  # folder of another trained adapter
     limits: Limits = Limits()  # largest file, document and record ID (corpus/limits.py)
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -61,6 +65,15 @@ class Settings:
 
             raise BadInput(f"POLICY_ASSISTANT_QA is {self.qa!r}; use on, off or auto")
         return self.qa == "on" or (self.qa == "auto" and self.embedder != "hash")
+
+    @property
+    def query_adapter_mode(self) -> str:
+        if self.query_adapter not in ("auto", "on", "off"):
+            from corpus.errors import BadInput
+
+            raise BadInput(f"POLICY_ASSISTANT_QUERY_ADAPTER is {self.query_adapter!r}; "
+                           "use on, off or auto")
+        return self.query_adapter
 
     @property
     def store_path(self) -> Path:
@@ -91,6 +104,8 @@ class Settings:
             llm_model=env.get("POLICY_ASSISTANT_LLM_MODEL", ""),
             qa=env.get("POLICY_ASSISTANT_QA", "auto"),
             qa_model=env.get("POLICY_ASSISTANT_QA_MODEL", ""),
+            query_adapter=env.get("POLICY_ASSISTANT_QUERY_ADAPTER", "auto"),
+            query_adapter_model=env.get("POLICY_ASSISTANT_QUERY_ADAPTER_MODEL", ""),
             limits=Limits(
                 max_file_mb=_env_number("POLICY_ASSISTANT_MAX_FILE_MB", Limits.max_file_mb,
                                         0.001, float),

@@ -89,6 +89,28 @@ def read_meta(path: Path) -> dict[str, str]:
         return dict(fh.metadata() or {})
 
 
+def load_numpy(path: Path) -> tuple[dict[str, str], dict[str, Any]]:
+    """(metadata, float32 numpy arrays) of a stored file, without torch: int8 rows times
+    their scale, the rest as stored."""
+    import numpy as np
+    from safetensors import safe_open
+    from safetensors.numpy import load_file
+
+    with safe_open(str(path), framework="numpy") as fh:
+        meta = dict(fh.metadata() or {})
+    tensors = load_file(str(path))
+    out: dict[str, Any] = {}
+    for name, t in tensors.items():
+        if name.endswith(".scale"):
+            continue
+        if name.endswith(".int8"):
+            base = name[: -len(".int8")]
+            out[base] = t.astype(np.float32) * tensors[f"{base}.scale"][:, None]
+        else:
+            out[name] = t.astype(np.float32)
+    return meta, out
+
+
 def load_into(module: Any, path: Path) -> Any:
     """``module`` (built with the base weights) with the stored difference applied."""
     from safetensors.torch import load_file

@@ -20,6 +20,7 @@ from typing import Any
 from assistant import (
     EVAL_COLUMNS,
     FUSED,
+    PLAIN,
     RERANKED,
     Assistant,
     BadInput,
@@ -34,7 +35,8 @@ from evals.cases import Case, load_cases
 from evals.squad import SquadSet, is_squad_file, load_squad
 
 # run by default; "precedent" is opt-in. "hybrid" runs every stage the assistant runs; the
-# ablations drop the trained model ("fused") or its reader ("reranked")
+# ablations drop the trained model ("fused"), also the question adapter ("plain"), or the
+# model's reader ("reranked")
 MODES = ("hybrid", "reranked", "fused", "dense", "lexical")
 K = 10
 STAGES = ("embed_ms", "retrieve_ms", "read_ms", "answer_ms", "total_ms")
@@ -45,6 +47,8 @@ def column(name: str) -> tuple[str, Stages | None]:
     single-retriever references without the trained models; None: the assistant's default."""
     if name == "fused":
         return "hybrid", FUSED
+    if name == "plain":
+        return "hybrid", PLAIN
     if name == "reranked":
         return "hybrid", RERANKED
     if name in ("dense", "lexical"):
@@ -135,6 +139,7 @@ def run_config(a: Assistant, name: str, path: Path, fmt: str, limit: int | None,
         "model": a.embedder.name, "embedder": s.embedder,
         "precision": s.precision, "max_seq_length": s.max_seq_length, "data_dir": str(s.data_dir),
         "thresholds": {"dense": th.dense, "coverage": th.coverage},
+        "query_adapter": str(adapter.path) if (adapter := a.query_adapter) else "off",
         "corpus_hash": a.store.fingerprint(), "corpus_counts": a.store.counts(),
         "git_commit": git_commit(), "python": _platform.python_version(),
         "started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

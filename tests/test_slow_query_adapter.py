@@ -1,0 +1,69 @@
+"""The shipped question adapter with the real embedder, and its trainer on a tiny set."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.test_slow_qa_model import COOKIES, NO_SALE, PASSAGES, RETENTION, TERMINATE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def embedder(tmp_path_factory):
+    from assistant.embedder_factory import make_embedder
+
+    return make_embedder("minilm", cache_dir=tmp_path_factory.mktemp("ov-cache"))
+
+
+# Measured with the shipped adapter. It also misses one of these clauses' questions: "Does
+# Streamly use cookies?" ranks NO_SALE (0.40) over COOKIES (0.27), see the model card.
+@pytest.mark.parametrize("question,best", [
+    ("Can Streamly terminate my account?", TERMINATE),
+    ("Can they close my account without warning?", TERMINATE),
+    ("Can I be banned?", TERMINATE),
+    ("How long does Streamly keep my listening history?", RETENTION),
+    ("When is my data deleted?", RETENTION),
+    ("Does Streamly sell my personal data?", NO_SALE),
+    ("Is my information sold to advertisers?", NO_SALE),
+    ("Am I tracked when I use the service?", COOKIES),
+])
+def test_the_shipped_adapter_keeps_the_answering_clause_first(embedder, question, best):
+    from assistant.query_adapter import QueryAdapter
+
+    clauses = embedder.embed(PASSAGES)
+    q = QueryAdapter()(embedder.embed([question]))[0]
+    assert abs(float(np.linalg.norm(q)) - 1) < 1e-5
+    assert PASSAGES[int(np.argmax(clauses @ q))] == best
+
+
+def test_a_short_training_run_gives_an_adapter_the_runtime_loads(tmp_path):
+    from assistant.adapter_train import main
+    from assistant.query_adapter import QueryAdapter
+
+    groups = [
+        {"q": "Can they terminate my account?", "pos": TERMINATE, "negs": [COOKIES, NO_SALE],
+         "span": None, "pol": None, "fold": 0, "src": "t", "group": "streamly",
+         "meta": {"case": "termination"}},
+        {"q": "How long is my history kept?", "pos": RETENTION, "negs": [TERMINATE],
+         "span": None, "pol": None, "fold": 1, "src": "t", "group": "streamly",
+         "meta": {"case": "retention"}},
+        {"q": "Do you sell my data?", "pos": NO_SALE, "negs": [COOKIES, RETENTION],
+         "span": None, "pol": None, "fold": 1, "src": "t", "group": "streamly",
+         "meta": {"case": "sale"}},
+    ]
+    data = tmp_path / "groups.jsonl"
+    data.write_text("".join(json.dumps(g) + "\n" for g in groups), encoding="utf-8")
+    assert main(["--data", str(data), "--out", str(tmp_path / "m"), "--embedder", "hash",
+                 "--exclude-fold", "0", "--epochs", "3", "--batch", "2"]) == 0
+    card = json.loads((tmp_path / "m" / "training.json").read_text())
+    assert card["groups"] == 2 and card["embedder"] == "hash-1024"
+    assert card["held_out"]["before"]["groups"] == 1  # the fold-0 group, measured
+    assert (tmp_path / "vectors-hash-1024.npz").exists()  # the rerun cache
+    adapter = QueryAdapter(tmp_path / "m")
+    assert adapter.fits("hash-1024", 1024) and not adapter.fits("all-MiniLM-L6-v2", 384)
+    out = adapter(np.eye(1024, dtype=np.float32)[:2])
+    assert out.shape == (2, 1024) and np.allclose(np.linalg.norm(out, axis=1), 1, atol=1e-5)
