@@ -175,7 +175,6 @@ def train(groups: list[dict[str, Any]], held_out: list[dict[str, Any]], out: Pat
     """Fit on ``groups``, measure on ``held_out`` (may be empty), write ``out``."""
     import torch
 
-    from assistant.query_adapter import WEIGHTS
 
     torch.manual_seed(seed)
     data = Data(groups + held_out)
@@ -194,9 +193,7 @@ def train(groups: list[dict[str, Any]], held_out: list[dict[str, Any]], out: Pat
         card["held_out"] = {"before": platform_ranks(test, Q[[it["q"] for it in test]], P),
                             "after": platform_ranks(test, adapted, P)}
         log(f"held-out groups: {json.dumps(card['held_out'])}")
-    out.mkdir(parents=True, exist_ok=True)
-    tw.save(module, out / WEIGHTS, {"embedder": embedder.name, "hidden": str(HIDDEN)})
-    (out / "training.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    tw.write_model(module, out, {"embedder": embedder.name, "hidden": str(HIDDEN)}, card)
     return card
 
 

@@ -114,10 +114,8 @@ def train(examples: list[dict[str, Any]], slugs: list[str], out: Path, *, layers
                           log=log)
     card.update({"layers": layers, "max_len": max_len, "seed": seed, "labels": slugs,
                  **(meta or {})})
-    out.mkdir(parents=True, exist_ok=True)
-    tw.save(module, out / "weights.safetensors", {"layers": str(layers), "max_len": str(max_len),
-                                                  "labels": json.dumps(slugs)})
-    (out / "training.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    tw.write_model(module, out, {"layers": str(layers), "max_len": str(max_len),
+                                 "labels": json.dumps(slugs)}, card)
     return card
 
 

@@ -201,10 +201,7 @@ def train(groups: list[dict[str, Any]], out: Path, *, layers: int = 6, epochs: f
         length=lambda g: len(g["pos"]), rng=rng, epochs=epochs, per_batch=per_batch, lr=lr,
         device=device, time_budget=time_budget, log=log)
     card.update({"layers": layers, "max_len": max_len, "seed": seed, **(meta or {})})
-    out.mkdir(parents=True, exist_ok=True)
-    tw.save(module, out / "weights.safetensors", {"layers": str(layers),
-                                                  "max_len": str(max_len)})
-    (out / "training.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    tw.write_model(module, out, {"layers": str(layers), "max_len": str(max_len)}, card)
     return card
 
 

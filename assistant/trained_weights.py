@@ -11,6 +11,7 @@ model pay for them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,16 +62,19 @@ def quantise_state(state: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def dequantise_state(tensors: dict[str, Any]) -> dict[str, Any]:
+def dequantise_state(tensors: dict[str, Any],
+                     to_float: Callable[[Any], Any] = lambda t: t.float()) -> dict[str, Any]:
+    """Float tensors (torch by default; ``to_float`` for numpy arrays): int8 rows times their
+    scale, the rest as stored."""
     state: dict[str, Any] = {}
     for name, t in tensors.items():
         if name.endswith(".scale"):
             continue
         if name.endswith(".int8"):
             base = name[: -len(".int8")]
-            state[base] = t.float() * tensors[f"{base}.scale"][:, None]
+            state[base] = to_float(t) * tensors[f"{base}.scale"][:, None]
         else:
-            state[name] = t
+            state[name] = to_float(t)
     return state
 
 
@@ -80,6 +84,16 @@ def save(module: Any, path: Path, meta: dict[str, str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(quantise_state(module.state_dict()), str(path), metadata=meta)
     return path
+
+
+def write_model(module: Any, out: Path, meta: dict[str, str], card: dict[str, Any]) -> Path:
+    """``out``/weights.safetensors (see ``save``) and ``out``/training.json (the card)."""
+    import json
+
+    out.mkdir(parents=True, exist_ok=True)
+    save(module, out / "weights.safetensors", meta)
+    (out / "training.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    return out
 
 
 def read_meta(path: Path) -> dict[str, str]:
@@ -98,17 +112,7 @@ def load_numpy(path: Path) -> tuple[dict[str, str], dict[str, Any]]:
 
     with safe_open(str(path), framework="numpy") as fh:
         meta = dict(fh.metadata() or {})
-    tensors = load_file(str(path))
-    out: dict[str, Any] = {}
-    for name, t in tensors.items():
-        if name.endswith(".scale"):
-            continue
-        if name.endswith(".int8"):
-            base = name[: -len(".int8")]
-            out[base] = t.astype(np.float32) * tensors[f"{base}.scale"][:, None]
-        else:
-            out[name] = t.astype(np.float32)
-    return meta, out
+    return meta, dequantise_state(load_file(str(path)), lambda t: t.astype(np.float32))
 
 
 def load_into(module: Any, path: Path) -> Any:
