@@ -1,5 +1,5 @@
 """The question adapter: a small residual network that moves a question's embedding towards the
-stored vectors of the clauses that answer it (``v + B relu(A v)``, then unit length).
+stored vectors of the clauses that answer it (``v + B relu(A v + a) + b``, then unit length).
 
 Only the question side changes, so the clause vectors in the index, the label model and "how
 other platforms handle this" stay as they are and nothing is re-embedded. The weights are
@@ -38,9 +38,11 @@ class QueryAdapter:
             self._b, self._b_bias = w["b.weight"], w["b.bias"]
         except KeyError as e:
             raise BadInput(f"{path} is not a question adapter (no {e.args[0]})") from None
+        if not self.meta.get("embedder"):
+            raise BadInput(f"{path} is not a question adapter (no 'embedder' in its metadata)")
         self.dim = int(self._a.shape[1])
         self.path = path
-        self.embedder = self.meta.get("embedder", "")
+        self.embedder = self.meta["embedder"]
 
     def fits(self, embedder_name: str, dim: int) -> bool:
         """Trained on vectors of this embedder's model (any precision or length setting)."""

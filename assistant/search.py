@@ -75,7 +75,7 @@ class Searcher:
                  mode: str = "hybrid", timings: dict[str, float] | None = None,
                  adapt: bool = True) -> list[Hit]:
         """``adapt=False``: the question's plain embedding, even when there is an adapter
-        (the eval's ``plain`` column)."""
+        (the eval's ``plain`` column); ``precedent`` mode always uses the plain one."""
         from llama_index.core.schema import QueryBundle
 
         filters = filters or Filters()
@@ -86,7 +86,9 @@ class Searcher:
             embedder = self._embedder()
             t = time.perf_counter()
             plain = embedder.embed([question])
-            adapter = self._adapter() if adapt else None
+            # precedent mode compares the question with ToS;DR case titles at a cosine floor
+            # set on plain vectors (assistant/precedents.py), so it keeps the plain one
+            adapter = self._adapter() if adapt and mode != "precedent" else None
             bundle.embedding = (adapter(plain) if adapter else plain)[0].tolist()
             timings["embed_ms"] = (time.perf_counter() - t) * 1000
             exact = self.scope() if len(self.table) >= EXACT_SCOPE_MIN else None
@@ -112,7 +114,8 @@ class Searcher:
         which clauses are found; how strong the evidence is stays on the scale the answerer's
         abstention thresholds were calibrated on (adapted cosines run lower and, calibrated
         the same way, separated answerable from unanswerable questions worse: balanced
-        accuracy 0.742 against 0.861)."""
+        accuracy 0.742 against 0.861). Every indexed clause has its vector in the store; a hit
+        without one (none expected) keeps the adapted cosine."""
         keys = {h.record_id: str(self.table.embed_key[self.table.pos[h.record_id]])
                 for h in hits if h.dense is not None}
         stored = self.store.embeddings(model, sorted(set(keys.values())))

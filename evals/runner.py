@@ -44,7 +44,8 @@ STAGES = ("embed_ms", "retrieve_ms", "read_ms", "answer_ms", "total_ms")
 
 def column(name: str) -> tuple[str, Stages | None]:
     """(retrieval mode, answering stages) of an eval column: ``dense`` and ``lexical`` are
-    single-retriever references without the trained models; None: the assistant's default."""
+    single-retriever references without the QA model (``dense`` with the question adapter,
+    as ``fused``); None: the assistant's default."""
     if name == "fused":
         return "hybrid", FUSED
     if name == "plain":

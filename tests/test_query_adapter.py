@@ -71,6 +71,13 @@ def test_missing_or_foreign_files_are_one_line_errors(tmp_path):
                                                          "weights.safetensors"))
     with pytest.raises(BadInput, match="not a question adapter"):
         QueryAdapter(tmp_path / "other")
+    (tmp_path / "anon").mkdir()  # the right tensors, but no embedder named: fits nothing
+    save_file({k: np.zeros((2, 2), dtype=np.float32) if k.endswith("weight")
+               else np.zeros(2, dtype=np.float32) for k in ("a.weight", "a.bias", "b.weight",
+                                                             "b.bias")},
+              str(tmp_path / "anon" / "weights.safetensors"))
+    with pytest.raises(BadInput, match="no 'embedder'"):
+        QueryAdapter(tmp_path / "anon")
     whole = write_adapter(tmp_path / "cut", np.eye(4), np.zeros(4), np.eye(4), np.zeros(4))
     data = (whole / "weights.safetensors").read_bytes()
     (whole / "weights.safetensors").write_bytes(data[: len(data) // 2])  # a broken copy
@@ -78,7 +85,7 @@ def test_missing_or_foreign_files_are_one_line_errors(tmp_path):
         QueryAdapter(whole)
 
 
-def test_the_shipped_adapter_is_for_minilm_and_loads_without_torch():
+def test_the_shipped_adapter_is_for_minilm():
     adapter = QueryAdapter()
     assert adapter.fits("all-MiniLM-L6-v2-ov-int8-256", 384) and adapter.dim == 384
 
@@ -118,8 +125,12 @@ def test_dense_search_goes_through_the_adapter(fixture_assistant, tmp_path):
     hits = adapted.search(question, k=5, mode="dense")
     assert plain[0].record_id != target.record_id
     assert hits[0].record_id == target.record_id
-    # the adapted question's cosine to that clause is 1.0; the hit reports the plain
-    # question's, the scale the abstention thresholds are calibrated on
+    # the adapted question sits next to that clause (its stored vector embeds the section
+    # heading too, so not exactly on it); the hit reports the plain question's cosine, the
+    # scale the abstention thresholds are calibrated on
     assert hits[0].dense == pytest.approx(target.dense, abs=1e-5)
     assert target.dense < 0.9
+    # adapt=False (the eval's plain column) gives the plain ranking back
+    assert [h.record_id for h in adapted.search(question, k=5, mode="dense", adapt=False)] \
+        == [h.record_id for h in plain]
 
