@@ -1,8 +1,9 @@
 """Train the question adapter (``assistant.query_adapter``) on the CPU in minutes.
 
 Every question and every passage of ``qa_groups.jsonl`` (``policy-assistant train-data``) is
-embedded once with the project's embedder (the vectors are cached beside the output, so a rerun
-skips that), and the adapter learns, with the clause vectors fixed:
+embedded once with the project's embedder (``assistant.embedder.cached_vectors``: kept by text
+under ``cache/`` beside the data, so a rerun skips that), and the adapter learns, with the
+clause vectors fixed:
 
 - a softmax over the group's answering passage and its negatives from the same document (the
   platform-scoped search a named service gets), plus
@@ -20,8 +21,8 @@ set aside), before and after the adapter.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -42,30 +43,6 @@ SCALE = 20.0  # cosine x 20: the temperature of sentence-transformers' ranking l
 def group_key(g: dict[str, Any]) -> str:
     meta = g.get("meta") or {}
     return f"{g.get('src')}|{meta.get('type') or meta.get('case') or g['q']}"
-
-
-def embed_all(texts: list[str], embedder: Any, cache: Path | None,
-              log: Callable[[str], None] = print) -> np.ndarray:
-    """Vectors of ``texts``; the ones already in ``cache`` (keyed by text) are reused."""
-    from tqdm import tqdm
-
-    keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
-    known: dict[str, np.ndarray] = {}
-    if cache is not None and cache.exists():
-        with np.load(cache) as z:
-            known = dict(zip(z["keys"].tolist(), z["vecs"], strict=True))
-    todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
-    if todo:
-        log(f"embedding {len(todo)} texts with {embedder.name} ({len(known)} cached)")
-        with tqdm(total=len(todo), unit="text", desc="embedding") as bar:
-            vecs = embedder.embed([t for _, t in todo], progress=bar.update)
-        known.update(zip([k for k, _ in todo], vecs, strict=True))
-        if cache is not None:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_name(cache.name + ".tmp.npz")
-            np.savez(tmp, keys=np.array(list(known)), vecs=np.stack(list(known.values())))
-            tmp.replace(cache)
-    return np.stack([known[k] for k in keys]).astype(np.float32)
 
 
 def build_module(dim: int, hidden: int = HIDDEN) -> Any:
@@ -170,17 +147,22 @@ def platform_ranks(items: list[dict[str, Any]], qvecs: np.ndarray, P: np.ndarray
 
 def train(groups: list[dict[str, Any]], held_out: list[dict[str, Any]], out: Path,
           embedder: Any, *, epochs: int = 5, lr: float = 1e-3, per_batch: int = 256,
-          seed: int = SEED, cache: Path | None = None, log: Callable[[str], None] = print,
+          seed: int = SEED, cache_dir: Path, log: Callable[[str], None] = print,
           meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Fit on ``groups``, measure on ``held_out`` (may be empty), write ``out``."""
+    """Fit on ``groups``, measure on ``held_out`` (may be empty), write ``out``. Question and
+    passage vectors come from the embedder's text-hash cache under ``cache_dir``."""
     import torch
+    from tqdm import tqdm
 
+    from assistant.embedder import cached_vectors
 
-    torch.manual_seed(seed)
+    train_loop.seed_all(seed)
     data = Data(groups + held_out)
     n_train = len(groups)
-    Q = embed_all(list(data.questions), embedder, cache, log)
-    P = embed_all(list(data.passages), embedder, cache, log)
+    texts = [*data.questions, *data.passages]
+    with tqdm(unit="text", desc="embedding texts not cached") as bar:
+        vecs = cached_vectors(texts, embedder, cache_dir, bar.update)
+    Q, P = vecs[: len(data.questions)], vecs[len(data.questions):]
     module = build_module(Q.shape[1])
     card = fit(module, data.items[:n_train], torch.from_numpy(Q), torch.from_numpy(P),
                epochs=epochs, lr=lr, per_batch=per_batch, seed=seed, log=log)
@@ -188,9 +170,10 @@ def train(groups: list[dict[str, Any]], held_out: list[dict[str, Any]], out: Pat
                  **(meta or {})})
     test = data.items[n_train:]
     if test:
+        plain = Q[[it["q"] for it in test]]
         with torch.no_grad():
-            adapted = module(torch.from_numpy(Q[[it["q"] for it in test]])).numpy()
-        card["held_out"] = {"before": platform_ranks(test, Q[[it["q"] for it in test]], P),
+            adapted = module(torch.from_numpy(plain)).numpy()
+        card["held_out"] = {"before": platform_ranks(test, plain, P),
                             "after": platform_ranks(test, adapted, P)}
         log(f"held-out groups: {json.dumps(card['held_out'])}")
     tw.write_model(module, out, {"embedder": embedder.name, "hidden": str(HIDDEN)}, card)
@@ -213,25 +196,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, help="only the first N groups (smoke runs)")
     p.add_argument("--embedder", choices=("minilm", "hash"), default="minilm",
                    help="the embedder whose vectors the adapter maps (hash: tests only)")
-    p.add_argument("--cache", type=Path,
-                   help="vector cache file (default: vectors-EMBEDDER.npz beside --data)")
+    p.add_argument("--cache-dir", type=Path,
+                   help="where vectors (by text) and the converted embedder are kept "
+                   "(default: cache/ beside --data)")
     p.add_argument("--threads", type=int, default=0, help="model threads (0: every core)")
     a = p.parse_args(argv)
-    import os
-
-    threads = a.threads or os.cpu_count() or 1
-    train_loop.seed_all(a.seed)
     import torch
 
+    threads = a.threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
     groups = read_groups(a.data)[: a.limit]
     held_out = [g for g in groups if g["fold"] == a.exclude_fold]
     train_groups = [g for g in groups if g["fold"] != a.exclude_fold]
-    embedder = make_embedder(a.embedder, threads=threads,
-                             cache_dir=a.data.parent / "cache" if a.embedder != "hash" else None)
-    cache = a.cache or a.data.parent / f"vectors-{embedder.name}.npz"
+    cache_dir = a.cache_dir or a.data.parent / "cache"
+    embedder = make_embedder(a.embedder, threads=threads, cache_dir=cache_dir)
     card = train(train_groups, held_out, a.out, embedder, epochs=a.epochs, lr=a.lr,
-                 per_batch=a.batch, seed=a.seed, cache=cache,
+                 per_batch=a.batch, seed=a.seed, cache_dir=cache_dir,
                  meta={"data": a.data.name, "exclude_fold": a.exclude_fold})
     print(json.dumps(card))
     return 0

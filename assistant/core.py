@@ -139,7 +139,7 @@ class Assistant:
 
         s = self.settings
         mode = s.query_adapter_mode
-        if mode == "off" or (mode == "auto" and s.embedder == "hash"):
+        if mode == "off":
             return None
         adapter = QueryAdapter(Path(s.query_adapter_model) if s.query_adapter_model
                                else MODEL_DIR)

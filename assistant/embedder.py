@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -120,6 +121,34 @@ class MiniLMEmbedder:
             if progress:
                 progress(len(idx))
         return out
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def cached_vectors(texts: list[str], embedder: Embedder, cache_dir: Path,
+                   progress: Progress | None = None) -> np.ndarray:
+    """Embed ``texts``, reusing vectors cached under ``cache_dir`` by text hash and model (one
+    file per model, shared by the trainers: ToS;DR quotes, label sentences, QA questions and
+    passages; its name predates the sharing)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"quote-vectors-{embedder.name}.npz"
+    known: dict[str, np.ndarray] = {}
+    if path.exists():
+        with np.load(path) as z:
+            known = dict(zip(z["keys"].tolist(), z["vectors"], strict=True))
+    keys = [text_key(t) for t in texts]
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+    if missing:
+        vecs = embedder.embed([t for _, t in missing], progress=progress)
+        known.update({k: v for (k, _), v in zip(missing, vecs, strict=True)})
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.array(sorted(known)),
+                 vectors=np.stack([known[k] for k in sorted(known)]).astype(np.float32))
+        tmp.replace(path)
+    return np.stack([known[k] for k in keys]).astype(np.float32) if keys else \
+        np.zeros((0, embedder.dim), np.float32)
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")

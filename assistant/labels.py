@@ -10,7 +10,6 @@ then used instead. ToS;DR quotes are embedded once and cached by text hash and m
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -20,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.embedder import Embedder
+from assistant.embedder import Embedder, cached_vectors
 from corpus import labels as store_labels
 from corpus.classify import (
     LabelModel,
@@ -77,32 +76,6 @@ def training_set(assessments: Iterable[tuple[str, str, str, str]]) -> TrainingSe
                            "points (`policy-assistant ingest ../shared/policy-docs/tosdr`) or "
                            "pass --points FILE")
     return data
-
-
-def _key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-def cached_vectors(texts: list[str], embedder: Embedder, cache_dir: Path,
-                   progress: Progress | None = None) -> np.ndarray:
-    """Embed ``texts``, reusing vectors cached under ``cache_dir`` by text hash and model."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    path = cache_dir / f"quote-vectors-{embedder.name}.npz"
-    known: dict[str, np.ndarray] = {}
-    if path.exists():
-        with np.load(path) as z:
-            known = dict(zip(z["keys"].tolist(), z["vectors"], strict=True))
-    keys = [_key(t) for t in texts]
-    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
-    if missing:
-        vecs = embedder.embed([t for _, t in missing], progress=progress)
-        known.update({k: v for (k, _), v in zip(missing, vecs, strict=True)})
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=np.array(sorted(known)),
-                 vectors=np.stack([known[k] for k in sorted(known)]).astype(np.float32))
-        tmp.replace(path)
-    return np.stack([known[k] for k in keys]).astype(np.float32) if keys else \
-        np.zeros((0, embedder.dim), np.float32)
 
 
 # ---- training -------------------------------------------------------------------------------

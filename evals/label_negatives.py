@@ -64,12 +64,11 @@ def compact_references(model: LabelModel, quotes: int) -> LabelModel:
 def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
+    from assistant.embedder import cached_vectors
     from assistant.embedder_factory import make_embedder
     from assistant.labels import (
-        SHIPPED,
+        MODEL_VERSION,
         assessments_from_points,
-        cached_vectors,
-        read_model,
         save_model,
         training_set,
     )
@@ -107,13 +106,12 @@ def main(argv: list[str] | None = None) -> int:
               leave=False) as bar:
         models = train_variants(data, emb, "embedding+tfidf", weights=weights,
                                 tick=bar.update, rules=(None, a.precision))
-    shipped = read_model(SHIPPED)
     report: dict[str, Any] = {}
     for name, rule, model in zip(("best-f1", "precision"), (None, a.precision), models,
                                  strict=True):
         model = compact_references(model, len(quotes.texts))
         model.embedder = embedder.name
-        model.info = {"version": shipped.info.get("version"), "kind": model.kind,
+        model.info = {"version": MODEL_VERSION, "kind": model.kind,
                       "embedder": embedder.name, "oof_macro_f1": round(model.oof_macro_f1, 4),
                       "data": "ToS;DR quotes + " + " + ".join(SOURCES),
                       "negative_weights": sorted({float(ex["w"]) for ex in extra

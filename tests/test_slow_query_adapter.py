@@ -19,25 +19,31 @@ def embedder(tmp_path_factory):
     return make_embedder("minilm", cache_dir=tmp_path_factory.mktemp("ov-cache"))
 
 
-# Measured with the shipped adapter. It also misses one of these clauses' questions: "Does
-# Streamly use cookies?" ranks NO_SALE (0.40) over COOKIES (0.27), see the model card.
-@pytest.mark.parametrize("question,best", [
-    ("Can Streamly terminate my account?", TERMINATE),
-    ("Can they close my account without warning?", TERMINATE),
-    ("Can I be banned?", TERMINATE),
-    ("How long does Streamly keep my listening history?", RETENTION),
-    ("When is my data deleted?", RETENTION),
-    ("Does Streamly sell my personal data?", NO_SALE),
-    ("Is my information sold to advertisers?", NO_SALE),
-    ("Am I tracked when I use the service?", COOKIES),
+# Measured with the shipped adapter: the answering clause stays first (the plain embedding
+# ranks these first too), at the cosine given (plain in the comment). The cosines pin the
+# shipped weights: an identity or untrained adapter keeps the plain ones. It misses one of
+# these clauses' questions: "Does Streamly use cookies?" ranks NO_SALE (0.40) over COOKIES
+# (0.27), see the model card.
+@pytest.mark.parametrize("question,best,cosine", [
+    ("Can Streamly terminate my account?", TERMINATE, 0.576),  # plain 0.816
+    ("Can they close my account without warning?", TERMINATE, 0.415),  # 0.544
+    ("Can I be banned?", TERMINATE, 0.311),  # 0.464
+    ("How long does Streamly keep my listening history?", RETENTION, 0.493),  # 0.733
+    ("When is my data deleted?", RETENTION, 0.165),  # 0.465
+    ("Does Streamly sell my personal data?", NO_SALE, 0.611),  # 0.891
+    ("Is my information sold to advertisers?", NO_SALE, 0.305),  # 0.484
+    ("Am I tracked when I use the service?", COOKIES, 0.363),  # 0.514
 ])
-def test_the_shipped_adapter_keeps_the_answering_clause_first(embedder, question, best):
+def test_the_shipped_adapter_keeps_the_answering_clause_first(embedder, question, best,
+                                                               cosine):
     from assistant.query_adapter import QueryAdapter
 
     clauses = embedder.embed(PASSAGES)
     q = QueryAdapter()(embedder.embed([question]))[0]
     assert abs(float(np.linalg.norm(q)) - 1) < 1e-5
-    assert PASSAGES[int(np.argmax(clauses @ q))] == best
+    scores = clauses @ q
+    assert PASSAGES[int(np.argmax(scores))] == best
+    assert float(scores.max()) == pytest.approx(cosine, abs=0.01)
 
 
 def test_a_short_training_run_gives_an_adapter_the_runtime_loads(tmp_path):
@@ -62,7 +68,7 @@ def test_a_short_training_run_gives_an_adapter_the_runtime_loads(tmp_path):
     card = json.loads((tmp_path / "m" / "training.json").read_text())
     assert card["groups"] == 2 and card["embedder"] == "hash-1024"
     assert card["held_out"]["before"]["groups"] == 1  # the fold-0 group, measured
-    assert (tmp_path / "vectors-hash-1024.npz").exists()  # the rerun cache
+    assert (tmp_path / "cache" / "quote-vectors-hash-1024.npz").exists()  # the rerun cache
     adapter = QueryAdapter(tmp_path / "m")
     assert adapter.fits("hash-1024", 1024) and not adapter.fits("all-MiniLM-L6-v2", 384)
     out = adapter(np.eye(1024, dtype=np.float32)[:2])
