@@ -114,8 +114,8 @@ class Searcher:
         which clauses are found; how strong the evidence is stays on the scale the answerer's
         abstention thresholds were calibrated on (adapted cosines run lower and separated
         answerable from unanswerable questions worse: balanced accuracy 0.742 at best against
-        0.881 at the shipped thresholds, see the README). Every indexed clause has its vector in the store; a hit
-        without one (none expected) keeps the adapted cosine."""
+        0.881 at the shipped thresholds, see the README). Every indexed clause has its vector
+        in the store; a hit without one (none expected) keeps the adapted cosine."""
         keys = {h.record_id: str(self.table.embed_key[self.table.pos[h.record_id]])
                 for h in hits if h.dense is not None}
         stored = self.store.embeddings(model, sorted(set(keys.values())))
