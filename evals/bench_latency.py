@@ -2,6 +2,7 @@
 index, per stage.
 
     python -m evals.bench_latency [--data-dir DIR] [--questions 120] [--batch-ratio 4]
+                                  [--int8-ratio]
 
 Questions come from the ToS;DR question templates filled with platforms of the corpus (fixed
 seed), a third of them naming no platform. Every question runs in each column in the same
@@ -11,7 +12,8 @@ one retriever, no model), so the BM25-only figures
 are the baseline for the ratios. Prints medians and 95th percentiles in milliseconds. Models
 use one thread (as when serving). ``--batch-ratio N`` then reads each question's 12
 candidates 3 more times with N passages per inference call and with the shipped number, the
-two interleaved, and prints both medians and their ratio.
+two interleaved, and prints both medians and their ratio; ``--int8-ratio`` does the same with
+the model's weights (and activations) in int8 against the shipped float32 run time.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import argparse
 import random
 import statistics
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -54,6 +58,8 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=120)
     ap.add_argument("--batch-ratio", type=int, default=0, metavar="N",
                     help="also time reading with N passages per call against the default")
+    ap.add_argument("--int8-ratio", action="store_true",
+                    help="also time reading with int8 weights against the default")
     args = ap.parse_args()
     a = Assistant(Settings.from_env(data_dir=args.data_dir, threads=1))
     t = time.perf_counter()
@@ -81,32 +87,43 @@ def main() -> None:
                 print(f"{mode:8} {k[:-3]:12} {statistics.median(ms):8.1f} {_pct(ms, 0.95):8.1f}")
         tot = statistics.median(stages[mode]["total_ms"])
         print(f"{mode:8} {'ratio':12} {tot / base:8.2f}x")
-    if args.batch_ratio:
-        batch_ratio(a, qs, args.batch_ratio)
+    if args.batch_ratio or args.int8_ratio:
+        reading_ratios(a, qs, args.batch_ratio, args.int8_ratio)
 
 
-def batch_ratio(a: Assistant, qs: list[str], other: int, rounds: int = 3) -> None:
-    """Reading time per question with ``other`` passages per inference call vs the shipped
-    ``BATCH``, interleaved (the order alternates by round), on the 12 best candidates of
-    hybrid retrieval for the question as typed (no platform scoping, unlike ``ask``)."""
+def reading_ratios(a: Assistant, qs: list[str], batch: int, int8: bool, rounds: int = 3
+                   ) -> None:
+    """Reading time per question of the shipped model against each variant asked for
+    (``batch`` passages per inference call; int8 weights), interleaved (the order alternates
+    by round), on the 12 best candidates of hybrid retrieval for the question as typed (no
+    platform scoping, unlike ``ask``)."""
     from assistant import CANDIDATES
-    from assistant.qa_model import BATCH
+    from assistant.qa_model import BATCH, MODEL_DIR, QAModel
 
     model = a.qa
     assert model is not None, "the QA model is switched off (POLICY_ASSISTANT_QA)"
     cands = [[h.text for h in a.retrieve(q, k=CANDIDATES)] for q in qs]
-    times: dict[int, list[float]] = {BATCH: [], other: []}
+    shipped = f"shipped ({BATCH} per call, float32)"
+    runs: dict[str, Callable[[str, list[str]], object]] = {shipped: model.read}
+    if batch:
+        runs[f"{batch} per call"] = lambda q, p: model.read(q, p, batch=batch)
+    if int8:
+        s = a.settings
+        q8 = QAModel(Path(s.qa_model) if s.qa_model else MODEL_DIR, cache_dir=s.cache_dir,
+                     threads=1, int8=True)
+        runs["int8 weights"] = q8.read
+    times: dict[str, list[float]] = {k: [] for k in runs}
     for r in range(rounds):
         for q, passages in zip(qs, cands, strict=True):
-            for b in ((BATCH, other) if r % 2 == 0 else (other, BATCH)):
+            for k in (list(runs) if r % 2 == 0 else list(runs)[::-1]):
                 t = time.perf_counter()
-                model.read(q, passages, batch=b)
-                times[b].append((time.perf_counter() - t) * 1000)
-    for b in (BATCH, other):
-        print(f"read, {b} per call: p50 {statistics.median(times[b]):8.1f}  "
-              f"p95 {_pct(times[b], 0.95):8.1f}  ({len(times[b])} readings)")
-    print(f"ratio {BATCH} / {other} per call: "
-          f"{statistics.median(times[BATCH]) / statistics.median(times[other]):.3f}x")
+                runs[k](q, passages)
+                times[k].append((time.perf_counter() - t) * 1000)
+    base = statistics.median(times[shipped])
+    for k, ms in times.items():
+        print(f"read, {k:28}: p50 {statistics.median(ms):8.1f}  p95 {_pct(ms, 0.95):8.1f}  "
+              f"({len(ms)} readings)  ratio to it {statistics.median(ms) / base:.3f}x")
+
 
 if __name__ == "__main__":
     main()

@@ -67,6 +67,32 @@ def test_the_gate_refuses_a_lead_on_a_contradicting_quote(model):
     assert polarity_lead(r) != "yes"
 
 
+def test_the_runtime_reads_in_float32_and_int8_stays_close(model, tmp_path):
+    """The default run time keeps the weights in float32 (faster here than int8, see
+    ``qa_model.INT8``): its relevance logits are the torch model's to float rounding; the int8
+    run time is an approximation of them, off by more, and is cached under another name."""
+    import torch
+
+    from assistant import trained_weights as tw
+    from assistant.qa_model import MODEL_DIR, QAModel
+    from assistant.qa_tokens import PairEncoder
+    from assistant.qa_train import load_trained
+
+    q = "Can Streamly terminate my account?"
+    enc = PairEncoder(tw.base_model_dir() / "tokenizer.json", 256)
+    module = load_trained(MODEL_DIR / "weights.safetensors").eval()
+    with torch.no_grad():
+        ref = [float(module(**{k: torch.from_numpy(v) for k, v in
+                               enc.encode([(q, p)]).arrays().items()})[0][0]) for p in PASSAGES]
+    f32 = [r.relevance for r in model.read(q, PASSAGES)]
+    q8 = QAModel(cache_dir=tmp_path, int8=True)
+    i8 = [r.relevance for r in q8.read(q, PASSAGES)]
+    assert model.name.endswith("-fp32") and not q8.name.endswith("-fp32")
+    assert max(abs(a - b) for a, b in zip(f32, ref, strict=True)) < 1e-3
+    assert 1e-3 < max(abs(a - b) for a, b in zip(i8, ref, strict=True)) < 0.5
+    assert max(range(4), key=lambda i: i8[i]) == max(range(4), key=lambda i: ref[i])
+
+
 def test_a_few_training_steps_give_a_model_the_runtime_loads(tmp_path):
     from assistant.qa_model import QAModel
     from assistant.qa_train import read_groups, train
