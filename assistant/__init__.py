@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
-    "CANDIDATES", "EVAL_COLUMNS", "FULL", "FUSED", "PLAIN", "RERANKED", "RETRIEVAL_MODES",
+    "CANDIDATES", "EVAL_COLUMNS", "FAST", "FULL", "FUSED", "PLAIN", "RERANKED", "RETRIEVAL_MODES",
     "Answer", "Assistant", "BadInput", "Citation", "CompareRow", "Filters", "Hit",
     "IndexMissing", "NotFound", "PolicyAssistantError", "RecordView", "Session", "Settings",
     "Stages", "StoreUnavailable", "build_assistant", "check_day", "clean_question",
@@ -26,7 +26,8 @@ _HOMES = {
     "check_day": "assistant.core", "clean_question": "assistant.core",
     "RecordView": "assistant.records", "Session": "assistant.chat",
     "Settings": "assistant.settings",
-    "CANDIDATES": "assistant.rerank", "FULL": "assistant.rerank", "FUSED": "assistant.rerank",
+    "CANDIDATES": "assistant.rerank", "FAST": "assistant.rerank", "FULL": "assistant.rerank",
+    "FUSED": "assistant.rerank",
     "PLAIN": "assistant.rerank", "RERANKED": "assistant.rerank",
     "Stages": "assistant.rerank",
     "EVAL_COLUMNS": "assistant.types", "RETRIEVAL_MODES": "assistant.types",
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from assistant.chat import Session
     from assistant.core import Assistant, build_assistant, check_day, clean_question
     from assistant.records import RecordView
-    from assistant.rerank import CANDIDATES, FULL, FUSED, PLAIN, RERANKED, Stages
+    from assistant.rerank import CANDIDATES, FAST, FULL, FUSED, PLAIN, RERANKED, Stages
     from assistant.settings import Settings
     from assistant.types import (
         EVAL_COLUMNS,

@@ -14,6 +14,7 @@ import functools
 import os
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -152,7 +153,9 @@ class Assistant:
 
     def stages(self) -> Stages:
         """The answering stages this assistant runs by default."""
-        return FULL if self.settings.qa_enabled or self._qa is not None else FUSED
+        if not (self.settings.qa_enabled or self._qa is not None):
+            return FUSED
+        return replace(FULL, candidates=self.settings.candidates or FULL.candidates)
 
     @property
     def matcher(self) -> PlatformMatcher:

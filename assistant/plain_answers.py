@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.answer import DefaultAnswerer
 from assistant.citations import verify
 from assistant.platforms import PlatformMatcher
-from assistant.rerank import CANDIDATES, KEEP, Stages, rerank
+from assistant.rerank import KEEP, Stages, rerank
 from assistant.types import Answer, Filters
 
 if TYPE_CHECKING:  # loads llama-index and openvino; the assistant builds them
@@ -35,13 +35,14 @@ def answer_question(parts: PlainParts, q: str, filters: Filters, mode: str, stag
     timings: dict[str, float] = {}
     model = parts.qa() if stages.any else None
     hits = parts.search(query_text(parts.matcher, q, filters), filters, mode=mode,
-                        timings=timings, k=CANDIDATES if model is not None else KEEP,
-                        adapt=stages.adapt)
+                        timings=timings, k=max(stages.candidates, KEEP) if model is not None
+                        else KEEP, adapt=stages.adapt)
     readings = None
     if model is not None and hits:
         t = time.perf_counter()
-        readings = dict(zip((h.record_id for h in hits[:CANDIDATES]),
-                            model.read(q, [h.text for h in hits[:CANDIDATES]]), strict=True))
+        read = hits[:stages.candidates]
+        readings = dict(zip((h.record_id for h in read),
+                            model.read(q, [h.text for h in read]), strict=True))
         timings["read_ms"] = (time.perf_counter() - t) * 1000
         hits = rerank(hits, readings) if stages.rerank else hits[:KEEP]
     t = time.perf_counter()

@@ -55,6 +55,9 @@ class Settings:
     # (auto: on when the embedder is the model it was trained for)
     query_adapter: str = "auto"
     query_adapter_model: str = ""  # folder of another trained adapter
+    # fused candidates the QA model reads per question; 0: assistant.rerank.CANDIDATES (12).
+    # Fewer is faster (reading is nearly all of an answer's time) but reranks fewer clauses
+    candidates: int = 0
     limits: Limits = Limits()  # largest file, document and record ID (corpus/limits.py)
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -106,6 +109,7 @@ class Settings:
             qa_model=env.get("POLICY_ASSISTANT_QA_MODEL", ""),
             query_adapter=env.get("POLICY_ASSISTANT_QUERY_ADAPTER", "auto"),
             query_adapter_model=env.get("POLICY_ASSISTANT_QUERY_ADAPTER_MODEL", ""),
+            candidates=int(_env_number("POLICY_ASSISTANT_CANDIDATES", 0, 1)),
             limits=Limits(
                 max_file_mb=_env_number("POLICY_ASSISTANT_MAX_FILE_MB", Limits.max_file_mb,
                                         0.001, float),

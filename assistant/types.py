@@ -13,7 +13,7 @@ Progress = Callable[[int], None]  # called with the number of items done since t
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical", "precedent")
 # eval columns: the retrieval modes plus ablations of the trained stages (evals/runner.py):
 # "fused" = hybrid without the trained model, "reranked" = hybrid + reranker, no reader
-EVAL_COLUMNS = (*RETRIEVAL_MODES, "fused", "reranked", "plain")
+EVAL_COLUMNS = (*RETRIEVAL_MODES, "fused", "reranked", "plain", "fast")
 
 
 @dataclass(frozen=True)

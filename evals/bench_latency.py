@@ -7,7 +7,8 @@ index, per stage.
 Questions come from the ToS;DR question templates filled with platforms of the corpus (fixed
 seed), a third of them naming no platform. Every question runs in each column in the same
 process, interleaved ("hybrid": every stage, the trained model included; "fused": hybrid
-retrieval without it; "plain": that without the question adapter too; "lexical" / "dense":
+retrieval without it; "plain": that without the question adapter too; "fast": hybrid with
+the model reading only the fused top 4; "lexical" / "dense":
 one retriever, no model), so the BM25-only figures
 are the baseline for the ratios. Prints medians and 95th percentiles in milliseconds. Models
 use one thread (as when serving). ``--batch-ratio N`` then reads each question's 12
@@ -68,7 +69,7 @@ def main() -> None:
     qs = questions(sorted(a.platform_names().values()), args.questions)
     from evals.runner import column
 
-    modes = ["hybrid", "fused", "plain", "lexical", "dense"]
+    modes = ["hybrid", "fast", "fused", "plain", "lexical", "dense"]
     stages: dict[str, dict[str, list[float]]] = {m: {} for m in modes}
     for q in qs:
         for mode in modes:

@@ -19,6 +19,7 @@ from typing import Any
 
 from assistant import (
     EVAL_COLUMNS,
+    FAST,
     FUSED,
     PLAIN,
     RERANKED,
@@ -52,6 +53,8 @@ def column(name: str) -> tuple[str, Stages | None]:
         return "hybrid", PLAIN
     if name == "reranked":
         return "hybrid", RERANKED
+    if name == "fast":
+        return "hybrid", FAST
     if name in ("dense", "lexical"):
         return name, FUSED
     return name, None

@@ -13,7 +13,7 @@ from test_retrieval import NO_SALE, TERMINATE
 from assistant.answer import lead_quote, trim_markup
 from assistant.core import Assistant
 from assistant.qa_model import Reading
-from assistant.rerank import FUSED, rerank
+from assistant.rerank import CANDIDATES, FAST, FULL, FUSED, Stages, rerank
 from assistant.settings import Settings
 from assistant.types import Citation, Hit
 
@@ -88,6 +88,31 @@ def test_the_assistant_runs_the_model_on_the_fused_candidates(data_dir):
     assert retention.key == "delete it within 90 days"
     fused = a.ask("How long does Streamly keep my data?", stages=FUSED)
     assert all(h.rerank is None for h in fused.evidence) and len(qa.calls) == 1
+
+
+def test_the_model_reads_as_many_fused_candidates_as_asked(data_dir):
+    """The setting (POLICY_ASSISTANT_CANDIDATES) and the `fast` stages cap what the model
+    reads; the clauses it did not read keep their fused order after the ones it did."""
+    q = "How long does Streamly keep my data?"
+    script = {"delete it within 90 days": (4.0, "delete it within 90 days", 0.0, 0.0)}
+    qa = ScriptedQA(script)
+    a = Assistant(Settings.from_env(data_dir=data_dir / "n", embedder="hash", candidates=2),
+                  qa=qa)
+    a.ingest([FIXTURE_OTA, FIXTURE_TOSDR])
+    assert a.stages() == Stages(candidates=2)
+    full = a.ask(q, stages=FULL)
+    fused = a.ask(q, stages=FUSED)
+    two = a.ask(q)
+    fast = a.ask(q, stages=FAST)
+    assert [n for _, n in qa.calls] == [min(CANDIDATES, len(full.evidence)), 2, 4]
+    assert len(full.evidence) > 4  # so that the caps bite
+    ids = [h.record_id for h in fused.evidence]
+    assert {h.record_id for h in two.evidence[:2]} == set(ids[:2])
+    assert [h.record_id for h in two.evidence[2:]] == ids[2:len(two.evidence)]
+    assert all(h.rerank is not None for h in two.evidence[:2])
+    assert all(h.rerank is None for h in two.evidence[2:])
+    assert {h.record_id for h in fast.evidence[:4]} == set(ids[:4])
+    assert FAST.name == "+reader (top 4)" and FULL.name == "+reader"
 
 
 def test_the_reader_quotes_the_sentence_that_holds_the_answer(data_dir):

@@ -36,3 +36,22 @@ def test_torch_runs_only_float_precisions() -> None:
 
     with pytest.raises(BadInput, match="bf16 or fp32, not 'int8'"):
         MiniLMEmbedder(precision="int8")
+
+
+@pytest.mark.parametrize(("value", "want"), [(None, 0), ("4", 4), ("30", 30)])
+def test_candidates_from_env(monkeypatch: pytest.MonkeyPatch, value: str | None,
+                             want: int) -> None:
+    monkeypatch.delenv("POLICY_ASSISTANT_CANDIDATES", raising=False)
+    if value is not None:
+        monkeypatch.setenv("POLICY_ASSISTANT_CANDIDATES", value)
+    assert Settings.from_env().candidates == want
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "four", "2.5"])
+def test_a_bad_candidate_count_is_one_line(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from corpus.errors import BadInput
+
+    monkeypatch.setenv("POLICY_ASSISTANT_CANDIDATES", value)
+    with pytest.raises(BadInput, match=r"^\$POLICY_ASSISTANT_CANDIDATES=.* is not a whole "
+                       r"number of at least 1$"):
+        Settings.from_env()

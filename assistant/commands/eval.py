@@ -26,7 +26,8 @@ def add_parser(sub: Any) -> None:
                    help="columns to compare (repeatable; default: hybrid, reranked, fused, "
                    "dense, lexical): retrieval modes, and 'fused' / 'reranked' = hybrid "
                    "without the trained model / without its reader; 'plain' = 'fused' "
-                   "without the question adapter too")
+                   "without the question adapter too; 'fast' = hybrid with the model reading "
+                   "only the fused top 4")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="where to write the report (default: ./eval-reports/<suite>)")
     p.add_argument("--baseline", type=Path, default=None, metavar="REPORT.json",
