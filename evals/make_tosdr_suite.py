@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,11 @@ from corpus.text import normalise
 from evals.templates import question_for
 
 
-def generate(store: Store, points_path: Path) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def generate(store: Store, points_path: Path,
+             question: Callable[[str, str], str | None] = question_for
+             ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """``question(case, platform)``: the wording asked, None to skip the case (default: the
+    evaluation templates)."""
     names = store.platforms()
     stats: Counter[str] = Counter()
     clauses: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
@@ -53,8 +58,8 @@ def generate(store: Store, points_path: Path) -> tuple[list[dict[str, Any]], dic
                 continue
             stats["platform_in_corpus"] += 1
             case = str(p.get("case") or "").strip()
-            question = question_for(case, names[pid])
-            if question is None:
+            asked = question(case, names[pid])
+            if asked is None:
                 continue
             stats["case_templated"] += 1
             if pid not in clauses:
@@ -68,7 +73,7 @@ def generate(store: Store, points_path: Path) -> tuple[list[dict[str, Any]], dic
             same = sorted(r for r, n, _ in clauses[pid] if n == norm)
             key = (pid, case)
             entry = merged.setdefault(key, {
-                "id": f"tosdr-{p['point_id']}", "type": "question", "question": question,
+                "id": f"tosdr-{p['point_id']}", "type": "question", "question": asked,
                 "expected": [], "quote": [], "meta": {"platform": names[pid], "case": case,
                                                       "points": [], "match_scores": []}})
             entry["expected"] += [r for r in same if r not in entry["expected"]]
