@@ -31,7 +31,7 @@ def test_hybrid_keeps_stage_scores(fixture_assistant):
     hit = fixture_assistant.retrieve("sell personal data", mode="hybrid")[0]
     assert hit.dense is not None and hit.lexical is not None
     assert hit.dense_rank == 1 and hit.lexical_rank == 1
-    assert hit.fused == pytest.approx(2 / 61)
+    assert hit.fused == pytest.approx(1.5 / 61 + 1 / 61)  # DENSE_WEIGHT 1.5
 
 
 def test_platform_filter_ranks_only_that_platform(fixture_assistant):
@@ -63,3 +63,28 @@ def test_unknown_platform_suggests_closest(fixture_assistant):
         fixture_assistant.resolve_filters("anything", ["Spotify"])
     # a small typo is not an error: it resolves
     assert fixture_assistant.resolve_filters("x", ["Streemly"]).platforms == ("streamly",)
+
+
+def test_fusion_weighs_the_dense_list_more():
+    """Dense order B, A and lexical order A, B: with equal weights they would tie, and the
+    node ID would put A first; with DENSE_WEIGHT 1.5 the dense list's leader B wins
+    (1.5/61 + 1/62 against 1.5/62 + 1/61). Swapped, A wins."""
+    from llama_index.core.retrievers import BaseRetriever
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from assistant.retrieve import DENSE_WEIGHT, HybridRetriever
+
+    class Fixed(BaseRetriever):
+        def __init__(self, ids: list[str]):
+            super().__init__()
+            self.ids = ids
+
+        def _retrieve(self, query_bundle):
+            return [NodeWithScore(node=TextNode(id_=i, text=i), score=1.0) for i in self.ids]
+
+    assert DENSE_WEIGHT == 1.5
+    out = HybridRetriever(Fixed(["B", "A"]), Fixed(["A", "B"])).retrieve("q")
+    assert [n.node.node_id for n in out] == ["B", "A"]
+    assert [n.score for n in out] == pytest.approx([1.5 / 61 + 1 / 62, 1.5 / 62 + 1 / 61])
+    out = HybridRetriever(Fixed(["A", "B"]), Fixed(["B", "A"])).retrieve("q")
+    assert [n.node.node_id for n in out] == ["A", "B"]
