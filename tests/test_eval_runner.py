@@ -3,8 +3,9 @@
 Ranks behind the numbers (hybrid / dense / lexical), read from the fixture corpus:
 - five questions find their clause at rank 1 in every mode;
 - "What happens if I break the rules on Learnify?": rank 3 / 3 / not retrieved; abstains;
-- "Is my data used to train AI?": rank 1 / 2 / 1; dense cites the expected clause and a
-  Streamly clause (precision 1/2), hybrid and lexical only the expected one;
+- "Is my data used to train AI?": rank 2 / 2 / 1; dense and hybrid (whose fusion weighs the
+  dense list 1.5) cite the expected clause and a Streamly clause (precision 1/2), lexical
+  only the expected one;
 - "Can I take Streamly to court?": rank 3 / 3 / not retrieved; abstains.
 """
 
@@ -35,14 +36,14 @@ def test_suite_retrieval_metrics_per_mode(suite_report):
     for key in ("recall@1", "mrr@10", "citation_precision"):
         assert m["fused"][key] == m["reranked"][key] == m["hybrid"][key]
     # 7 questions with expected IDs (the quote-only case has no qrels)
-    assert m["hybrid"]["recall@1"] == pytest.approx(5 / 7)
+    assert m["hybrid"]["recall@1"] == pytest.approx(4 / 7)
     assert m["dense"]["recall@1"] == pytest.approx(4 / 7)
     assert m["hybrid"]["recall@3"] == pytest.approx(1.0)
     assert m["lexical"]["recall@10"] == pytest.approx(5 / 7)
-    assert m["hybrid"]["mrr@10"] == pytest.approx((5 + 1 / 3 + 1 / 3) / 7)
+    assert m["hybrid"]["mrr@10"] == pytest.approx((4 + 1 / 2 + 1 / 3 + 1 / 3) / 7)
     assert m["dense"]["mrr@10"] == pytest.approx((4 + 1 / 2 + 1 / 3 + 1 / 3) / 7)
     assert m["lexical"]["mrr@10"] == pytest.approx(5 / 7)
-    assert m["hybrid"]["ndcg@10"] == pytest.approx((5 + 2 / 2) / 7)  # rank 3: 1/log2(4)
+    assert m["hybrid"]["ndcg@10"] == pytest.approx((4 + 1 / L3 + 2 / 2) / 7)  # 3: 1/log2(4)
     assert m["dense"]["ndcg@10"] == pytest.approx((4 + 1 / L3 + 2 / 2) / 7)
     assert m["dense"]["hit@3"] == 1.0 and m["lexical"]["hit@3"] == pytest.approx(5 / 7)
 
@@ -51,7 +52,7 @@ def test_suite_answer_and_case_metrics(suite_report):
     h, d = suite_report["metrics"]["hybrid"], suite_report["metrics"]["dense"]
     lex = suite_report["metrics"]["lexical"]
     assert d["citation_precision"] == pytest.approx(5.5 / 6)  # 6 answered, one at 1/2
-    assert h["citation_precision"] == 1.0
+    assert h["citation_precision"] == pytest.approx(5.5 / 6)
     assert h["abstained"] == pytest.approx(2 / 8)
     assert h["question_passed"] == pytest.approx(6 / 8)
     for key in ("abstain_passed", "record_passed", "bad_input_passed", "conversation_passed",
@@ -101,14 +102,14 @@ def test_report_files_and_baseline_deltas(suite_report, tmp_path):
     base = json.loads(json.dumps(suite_report))
     base["metrics"]["hybrid"]["recall@1"] = 0.5
     rep = with_baseline(json.loads(json.dumps(suite_report)), base)
-    assert rep["deltas"]["hybrid"]["recall@1"] == pytest.approx(5 / 7 - 0.5)
+    assert rep["deltas"]["hybrid"]["recall@1"] == pytest.approx(4 / 7 - 0.5)
     assert rep["deltas"]["dense"]["recall@1"] == 0.0
     paths = write_report(rep, tmp_path / "out")
     assert {p.name for p in paths.values()} == {"report.json", "report.md", "recall_at_k.png",
                                                 "latency.png"}
     md = paths["md"].read_text()
     # columns: hybrid, reranked, fused, dense, lexical
-    assert "| recall@1 | 0.714 (+0.214) | 0.714 (±0) | 0.714 (±0) | 0.571 (±0) | 0.714 (±0) |" \
+    assert "| recall@1 | 0.571 (+0.071) | 0.571 (±0) | 0.571 (±0) | 0.571 (±0) | 0.714 (±0) |" \
         in md
     assert paths["plot_recall"].read_bytes()[:4] == b"\x89PNG"
 
