@@ -91,7 +91,7 @@ def compile_cpu(model: Any, threads: int, dynamic_group: int, streams: int | Non
                 ) -> Any:
     """``streams`` inference streams (default: one per thread, each on one core, for
     throughput; 1: one request uses every thread, for latency); activations quantised to int8
-    at run time in groups of ``dynamic_group`` channels."""
+    at run time in groups of ``dynamic_group`` channels (0: not quantised)."""
     threads = max(1, threads)
     streams = threads if streams is None else max(1, streams)
     return core().compile_model(model, "CPU", {

@@ -14,7 +14,8 @@ from corpus import doc_prior
 
 CANDIDATES = 12  # fused candidates the cross-encoder reads: ~25 ms each at 1 thread
 # the `fast` column and POLICY_ASSISTANT_CANDIDATES=4: reading the fused top 4 only costs about
-# a third, keeps the reader's answer and the top 3 but cannot move a clause into the top 5
+# a third. The reader still answers from the top clauses, but only those 4 are reordered:
+# recall@k for k >= 4 is the fused one (no clause from ranks 5-12 can move up)
 FAST_CANDIDATES = 4
 KEEP = 10
 RRF_K = 60
@@ -26,6 +27,10 @@ class Stages:
     read: bool = True
     adapt: bool = True  # the question adapter (when the assistant has one)
     candidates: int = CANDIDATES  # fused candidates the model reads (to rerank and to read)
+
+    def __post_init__(self) -> None:
+        if self.candidates < 1:
+            raise ValueError(f"Stages.candidates must be at least 1, not {self.candidates}")
 
     @property
     def any(self) -> bool:

@@ -1,7 +1,8 @@
 """Hybrid retrieval through LlamaIndex retriever abstractions.
 
 ``DenseRetriever`` asks Chroma (through ``ChromaVectorStore``), ``LexicalRetriever`` asks BM25,
-and ``HybridRetriever`` fuses their rankings by reciprocal rank (score = sum of 1/(60 + rank)).
+and ``HybridRetriever`` fuses their rankings by reciprocal rank (score = sum of w/(60 + rank),
+w = ``DENSE_WEIGHT`` for the dense list, 1 for the others).
 Every hit keeps its dense, lexical and fused scores. Filters (platforms, document types, the
 date whose versions are in force) reach both stages, so a platform-scoped question ranks only
 that platform's clauses.
@@ -28,11 +29,12 @@ if TYPE_CHECKING:  # chromadb loads only when a search asks Chroma
     from assistant.chroma_store import ChromaIndex
 
 RRF_K = 60
-# the dense list's weight in the fusion (the lexical list's is 1). Of 0.5-3, 1.5 and 2 were at
-# least as good as 1 at every cut-off (hit@1/3/5/10/12) on both training-side tuning sets
-# (``python -m evals.tuning_sets``, fold question adapters), 1.5 the smaller departure:
-# text-hit@5 0.601 -> 0.623 on 597 OPP-115 training-policy questions, 0.503 -> 0.524 on 147
-# ToS;DR questions of cases no evaluation suite asks; see evals/README.md
+# the dense list's weight in the fusion (the lexical list's is 1). Of 0-3 (and dense alone),
+# 1.5 and 2 were at least as good as 1 at every cut-off (hit@1/3/5/10/12) on both
+# training-side tuning sets (``python -m evals.tuning_sets``, fold question adapters), 1.5 the
+# smaller departure: text-hit@5 0.601 -> 0.623 on the 597 of 600 OPP-115 training-policy
+# questions whose answer a clause holds, 0.503 -> 0.524 on 147 ToS;DR questions (the 49
+# items, each case's 3 training wordings) of cases no evaluation suite asks; see evals/README.md
 DENSE_WEIGHT = 1.5
 DEPTH = 40  # candidates taken from each stage before fusion
 OVERFETCH = 3  # dense candidates asked of Chroma per candidate kept after the filters
@@ -152,7 +154,9 @@ class PrecedentRetriever(BaseRetriever):
 
 class HybridRetriever(BaseRetriever):
     """Reciprocal-rank fusion of a dense, a lexical and a precedent retriever (any may be
-    None); the dense list weighs ``DENSE_WEIGHT``, the others 1."""
+    None); the dense list weighs ``DENSE_WEIGHT``, the others 1. In precedent mode the
+    precedent list stands in for the dense one at weight 1; when it finds nothing, the dense
+    list is used, at its own weight."""
 
     def __init__(self, dense: BaseRetriever | None, lexical: BaseRetriever | None,
                  top_k: int = 10, timings: dict[str, float] | None = None,

@@ -61,6 +61,11 @@ class Settings:
     limits: Limits = Limits()  # largest file, document and record ID (corpus/limits.py)
     extra: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.candidates < 0:
+            raise BadInput(f"candidates must be at least 1 (0: the default), not "
+                           f"{self.candidates}")
+
     @property
     def qa_enabled(self) -> bool:
         if self.qa not in ("auto", "on", "off"):

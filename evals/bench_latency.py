@@ -96,15 +96,14 @@ def reading_ratios(a: Assistant, qs: list[str], batch: int, int8: bool, rounds: 
                    ) -> None:
     """Reading time per question of the shipped model against each variant asked for
     (``batch`` passages per inference call; int8 weights), interleaved (the order alternates
-    by round), on the 12 best candidates of hybrid retrieval for the question as typed (no
-    platform scoping, unlike ``ask``)."""
-    from assistant import CANDIDATES
-    from assistant.qa_model import BATCH, MODEL_DIR, QAModel
+    by round), on as many best candidates of hybrid retrieval as the assistant reads (12 by
+    default), for the question as typed (no platform scoping, unlike ``ask``)."""
+    from assistant.qa_model import BATCH, INT8, MODEL_DIR, QAModel
 
     model = a.qa
     assert model is not None, "the QA model is switched off (POLICY_ASSISTANT_QA)"
-    cands = [[h.text for h in a.retrieve(q, k=CANDIDATES)] for q in qs]
-    shipped = f"shipped ({BATCH} per call, float32)"
+    cands = [[h.text for h in a.retrieve(q, k=a.stages().candidates)] for q in qs]
+    shipped = f"shipped ({BATCH} per call, {'int8' if INT8 else 'float32'})"
     runs: dict[str, Callable[[str, list[str]], object]] = {shipped: model.read}
     if batch:
         runs[f"{batch} per call"] = lambda q, p: model.read(q, p, batch=batch)

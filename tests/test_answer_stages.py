@@ -112,7 +112,17 @@ def test_the_model_reads_as_many_fused_candidates_as_asked(data_dir):
     assert all(h.rerank is not None for h in two.evidence[:2])
     assert all(h.rerank is None for h in two.evidence[2:])
     assert {h.record_id for h in fast.evidence[:4]} == set(ids[:4])
+    assert [h.record_id for h in fast.evidence[4:]] == ids[4:len(fast.evidence)]
     assert FAST.name == "+reader (top 4)" and FULL.name == "+reader"
+
+
+def test_a_candidate_count_below_one_is_refused(tmp_path):
+    from corpus.errors import BadInput
+
+    with pytest.raises(ValueError, match="at least 1, not 0"):
+        Stages(candidates=0)
+    with pytest.raises(BadInput, match="candidates must be at least 1"):
+        Settings.from_env(data_dir=tmp_path, candidates=-2)
 
 
 def test_the_reader_quotes_the_sentence_that_holds_the_answer(data_dir):

@@ -65,13 +65,14 @@ def test_unknown_platform_suggests_closest(fixture_assistant):
     assert fixture_assistant.resolve_filters("x", ["Streemly"]).platforms == ("streamly",)
 
 
-def test_fusion_weighs_the_dense_list_more():
+def test_fusion_weighs_the_dense_list_more(monkeypatch):
     """Dense order B, A and lexical order A, B: with equal weights they would tie, and the
     node ID would put A first; with DENSE_WEIGHT 1.5 the dense list's leader B wins
-    (1.5/61 + 1/62 against 1.5/62 + 1/61). Swapped, A wins."""
+    (1.5/61 + 1/62 against 1.5/62 + 1/61). At weight 1 the tie goes to A."""
     from llama_index.core.retrievers import BaseRetriever
     from llama_index.core.schema import NodeWithScore, TextNode
 
+    from assistant import retrieve
     from assistant.retrieve import DENSE_WEIGHT, HybridRetriever
 
     class Fixed(BaseRetriever):
@@ -86,5 +87,7 @@ def test_fusion_weighs_the_dense_list_more():
     out = HybridRetriever(Fixed(["B", "A"]), Fixed(["A", "B"])).retrieve("q")
     assert [n.node.node_id for n in out] == ["B", "A"]
     assert [n.score for n in out] == pytest.approx([1.5 / 61 + 1 / 62, 1.5 / 62 + 1 / 61])
-    out = HybridRetriever(Fixed(["A", "B"]), Fixed(["B", "A"])).retrieve("q")
+    monkeypatch.setattr(retrieve, "DENSE_WEIGHT", 1.0)
+    out = HybridRetriever(Fixed(["B", "A"]), Fixed(["A", "B"])).retrieve("q")
     assert [n.node.node_id for n in out] == ["A", "B"]
+    assert out[0].score == out[1].score
