@@ -93,18 +93,26 @@ def policyqa_wordings(dev_path: Path) -> tuple[dict[str, list[str]], set[str]]:
     return {t: sorted(v) for t, v in by_type.items()}, {a["title"] for a in data}
 
 
+def segment_questions(seg: opp115.Segment, wordings: dict[str, list[str]],
+                      rng: random.Random) -> Iterator[tuple[opp115.Span, str]]:
+    """(span, question) for each annotation type of ``seg`` that PolicyQA asks about, one per
+    type as PolicyQA asked, in a dev wording of the type. Lazy: a caller drawing from ``rng``
+    between questions gets the same sequence as before this was shared."""
+    done: set[str] = set()
+    for span in seg.spans:
+        if span.type not in wordings or span.type in done:
+            continue
+        done.add(span.type)
+        yield span, rng.choice(wordings[span.type])
+
+
 def policyqa_groups(opp_root: Path, dev_path: Path, rng: random.Random,
                     negatives: int = NEGATIVES) -> Iterator[Group]:
     wordings, dev = policyqa_wordings(dev_path)
     for segments in opp115.read_corpus(opp_root, exclude=dev):
         site = segments[0].policy if segments else ""
         for seg in segments:
-            done: set[str] = set()
-            for span in seg.spans:
-                if span.type not in wordings or span.type in done:
-                    continue
-                done.add(span.type)  # one question per segment and type, as PolicyQA asked
-                q = rng.choice(wordings[span.type])
+            for span, q in segment_questions(seg, wordings, rng):
                 pool = [s.text for s in segments
                         if span.category not in s.categories and len(s.text) > 40]
                 yield Group(q, seg.text, _pick_negatives(q, pool, rng, negatives), site,

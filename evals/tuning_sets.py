@@ -29,7 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from corpus import opp115
-from corpus.qa_training import fold_of, load_case_questions, policyqa_wordings
+from corpus.qa_training import (
+    fold_of,
+    load_case_questions,
+    policyqa_wordings,
+    segment_questions,
+)
 from corpus.store import Store
 from evals.make_tosdr_suite import generate
 from evals.templates import load_templates
@@ -52,7 +57,8 @@ def untemplated_suite(store: Store, points: Path) -> tuple[list[dict[str, Any]],
 
 def opp115_training_sets(shared: Path, per_fold: int, seed: int = 7
                          ) -> dict[int, dict[str, Any]]:
-    """{fold: SQuAD object} of the OPP-115 training policies, ``per_fold`` questions each."""
+    """{fold: SQuAD object} of the OPP-115 training policies, ``per_fold`` questions each
+    (``seed`` picks the wordings; fold K's sample is drawn with seed K)."""
     docs = shared / "policy-docs"
     wordings, dev = policyqa_wordings(docs / "policyqa" / "dev.json")
     rng = random.Random(seed)
@@ -62,18 +68,13 @@ def opp115_training_sets(shared: Path, per_fold: int, seed: int = 7
         site = segments[0].policy
         paragraphs = []
         for seg in segments:
-            qas: list[dict[str, Any]] = []
-            done: set[str] = set()
-            for span in seg.spans:
-                if span.type not in wordings or span.type in done:
-                    continue
-                done.add(span.type)
-                qas.append({"id": f"{site}-{seg.index}-{len(done)}", "type": span.type,
-                            "question": rng.choice(wordings[span.type]),
-                            "answers": [{"text": seg.text[span.start:span.end],
-                                         "answer_start": span.start}]})
+            qas: list[dict[str, Any]] = [
+                {"id": f"{site}-{seg.index}-{n}", "type": span.type, "question": q,
+                 "answers": [{"text": seg.text[span.start:span.end],
+                              "answer_start": span.start}]}
+                for n, (span, q) in enumerate(segment_questions(seg, wordings, rng), 1)]
             paragraphs.append({"context": seg.text, "qas": qas})
-            qids[fold_of(site)] += [q["id"] for q in qas]
+            qids[fold_of(site)] += [str(q["id"]) for q in qas]
         articles[fold_of(site)].append({"title": site, "paragraphs": paragraphs})
     out = {}
     for k in (0, 1):
