@@ -21,6 +21,12 @@ def _env_bool(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() not in ("0", "false", "no", "")
 
 
+def _on_off_auto(value: str, variable: str) -> str:
+    if value not in ("auto", "on", "off"):
+        raise BadInput(f"{variable} is {value!r}; use on, off or auto")
+    return value
+
+
 def _env_number(name: str, default: float, minimum: float, kind: type = int) -> float:
     """A number from the environment, or a one-line BadInput naming the variable."""
     value = os.environ.get(name, "").strip()
@@ -68,20 +74,12 @@ class Settings:
 
     @property
     def qa_enabled(self) -> bool:
-        if self.qa not in ("auto", "on", "off"):
-            from corpus.errors import BadInput
-
-            raise BadInput(f"POLICY_ASSISTANT_QA is {self.qa!r}; use on, off or auto")
-        return self.qa == "on" or (self.qa == "auto" and self.embedder != "hash")
+        mode = _on_off_auto(self.qa, "POLICY_ASSISTANT_QA")
+        return mode == "on" or (mode == "auto" and self.embedder != "hash")
 
     @property
     def query_adapter_mode(self) -> str:
-        if self.query_adapter not in ("auto", "on", "off"):
-            from corpus.errors import BadInput
-
-            raise BadInput(f"POLICY_ASSISTANT_QUERY_ADAPTER is {self.query_adapter!r}; "
-                           "use on, off or auto")
-        return self.query_adapter
+        return _on_off_auto(self.query_adapter, "POLICY_ASSISTANT_QUERY_ADAPTER")
 
     @property
     def store_path(self) -> Path:

@@ -108,12 +108,10 @@ def load_numpy(path: Path) -> tuple[dict[str, str], dict[str, Any]]:
     """(metadata, float32 numpy arrays) of a stored file, without torch: int8 rows times
     their scale, the rest as stored."""
     import numpy as np
-    from safetensors import safe_open
     from safetensors.numpy import load_file
 
-    with safe_open(str(path), framework="numpy") as fh:
-        meta = dict(fh.metadata() or {})
-    return meta, dequantise_state(load_file(str(path)), lambda t: t.astype(np.float32))
+    return read_meta(path), dequantise_state(load_file(str(path)),
+                                             lambda t: t.astype(np.float32))
 
 
 def load_into(module: Any, path: Path) -> Any:

@@ -12,7 +12,8 @@ Progress = Callable[[int], None]  # called with the number of items done since t
 # list (opt-in, assistant/precedents.py)
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical", "precedent")
 # eval columns: the retrieval modes plus ablations of the trained stages (evals/runner.py):
-# "fused" = hybrid without the trained model, "reranked" = hybrid + reranker, no reader
+# "fused" = hybrid without the trained model, "reranked" = hybrid + reranker, no reader,
+# "plain" = "fused" without the question adapter, "fast" = hybrid reading only the top 4
 EVAL_COLUMNS = (*RETRIEVAL_MODES, "fused", "reranked", "plain", "fast")
 
 

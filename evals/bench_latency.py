@@ -11,8 +11,8 @@ retrieval without it; "plain": that without the question adapter too; "fast": hy
 the model reading only the fused top 4; "lexical" / "dense":
 one retriever, no model), so the BM25-only figures
 are the baseline for the ratios. Prints medians and 95th percentiles in milliseconds. Models
-use one thread (as when serving). ``--batch-ratio N`` then reads each question's 12
-candidates 3 more times with N passages per inference call and with the shipped number, the
+use one thread (as when serving). ``--batch-ratio N`` then reads each question's candidates
+(12 by default) 3 more times with N passages per inference call and with the shipped number, the
 two interleaved, and prints both medians and their ratio; ``--int8-ratio`` does the same with
 the model's weights (and activations) in int8 against the shipped float32 run time.
 """

@@ -29,7 +29,6 @@ from assistant import (
     Session,
     Stages,
 )
-from assistant.qa_model import INT8 as QA_INT8
 from corpus.link import THRESHOLD, best_match, candidates
 from corpus.text import normalise, sentence_spans
 from evals import metrics as M
@@ -136,8 +135,11 @@ def evaluate(target: str | Path, settings: Any, *, fmt: str | None = None,
 
 def run_config(a: Assistant, name: str, path: Path, fmt: str, limit: int | None,
                modes: tuple[str, ...]) -> dict[str, Any]:
+    from assistant.qa_model import INT8
+
     s = a.settings
     th = a.answerer.thresholds
+    stages = a.stages()
     return {
         "suite": name, "path": str(path),
         "format": fmt, "limit": limit, "modes": list(modes), "k": K,
@@ -145,8 +147,8 @@ def run_config(a: Assistant, name: str, path: Path, fmt: str, limit: int | None,
         "precision": s.precision, "max_seq_length": s.max_seq_length, "data_dir": str(s.data_dir),
         "thresholds": {"dense": th.dense, "coverage": th.coverage},
         "query_adapter": str(adapter.path) if (adapter := a.query_adapter) else "off",
-        "candidates_read": a.stages().candidates if a.stages().any else 0,  # default column
-        "qa_weights": "int8" if QA_INT8 else "float32",
+        "candidates_read": stages.candidates if stages.any else 0,  # the default column
+        "qa_weights": "int8" if INT8 else "float32",
         "corpus_hash": a.store.fingerprint(), "corpus_counts": a.store.counts(),
         "git_commit": git_commit(), "python": _platform.python_version(),
         "started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
