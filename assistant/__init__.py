@@ -18,7 +18,7 @@ __all__ = [
     "CANDIDATES", "EVAL_COLUMNS", "FAST", "FULL", "FUSED", "PLAIN", "RERANKED", "RETRIEVAL_MODES",
     "Answer", "Assistant", "BadInput", "Citation", "CompareRow", "Filters", "Hit",
     "IndexMissing", "NotFound", "PolicyAssistantError", "RecordView", "Session", "Settings",
-    "Stages", "StoreUnavailable", "build_assistant", "check_day", "clean_question",
+    "Stages", "StoreUnavailable", "build_assistant", "check_day", "clean_question", "rerank_hits",
 ]
 
 _HOMES = {
@@ -29,7 +29,7 @@ _HOMES = {
     "CANDIDATES": "assistant.rerank", "FAST": "assistant.rerank", "FULL": "assistant.rerank",
     "FUSED": "assistant.rerank",
     "PLAIN": "assistant.rerank", "RERANKED": "assistant.rerank",
-    "Stages": "assistant.rerank",
+    "Stages": "assistant.rerank", "rerank_hits": "assistant.rerank",
     "EVAL_COLUMNS": "assistant.types", "RETRIEVAL_MODES": "assistant.types",
     "Answer": "assistant.types", "Citation": "assistant.types",
     "CompareRow": "assistant.types", "Filters": "assistant.types", "Hit": "assistant.types",
@@ -41,7 +41,16 @@ if TYPE_CHECKING:
     from assistant.chat import Session
     from assistant.core import Assistant, build_assistant, check_day, clean_question
     from assistant.records import RecordView
-    from assistant.rerank import CANDIDATES, FAST, FULL, FUSED, PLAIN, RERANKED, Stages
+    from assistant.rerank import (
+        CANDIDATES,
+        FAST,
+        FULL,
+        FUSED,
+        PLAIN,
+        RERANKED,
+        Stages,
+        rerank_hits,
+    )
     from assistant.settings import Settings
     from assistant.types import (
         EVAL_COLUMNS,

@@ -276,6 +276,16 @@ class Assistant:
                  mode: str = "hybrid", timings: dict[str, float] | None = None) -> list[Hit]:
         return self.search(question, filters, k=k, mode=mode, timings=timings)
 
+    def candidates(self, question: str, filters: Filters, k: int | None = None,
+                   mode: str = "hybrid") -> list[Hit]:
+        """The clauses the answering model reads for ``question`` (``k``: as many as the
+        default stages read), in their fused order: the search ``ask`` runs, without the
+        platform names that became filters or a stated age."""
+        from assistant.plain_answers import query_text
+
+        return self.search(query_text(self.matcher, question, filters), filters,
+                           k=k or self.stages().candidates, mode=mode)
+
     def ask(self, question: str, filters: Filters | None = None, mode: str = "hybrid",
             platforms: list[str] | None = None, route: bool = True,
             stages: Stages | None = None) -> Answer:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.answer import DefaultAnswerer
 from assistant.citations import verify
 from assistant.platforms import PlatformMatcher
-from assistant.rerank import KEEP, Stages, rerank
+from assistant.rerank import KEEP, Stages, rerank_hits
 from assistant.types import Answer, Filters
 
 if TYPE_CHECKING:  # loads llama-index and openvino; the assistant builds them
@@ -44,7 +44,7 @@ def answer_question(parts: PlainParts, q: str, filters: Filters, mode: str, stag
         readings = dict(zip((h.record_id for h in read),
                             model.read(q, [h.text for h in read]), strict=True))
         timings["read_ms"] = (time.perf_counter() - t) * 1000
-        hits = rerank(hits, readings) if stages.rerank else hits[:KEEP]
+        hits = rerank_hits(hits, readings) if stages.rerank else hits[:KEEP]
     t = time.perf_counter()
     names = parts.matcher.names
     searched = describe_search(parts.search, names, filters)

@@ -58,7 +58,7 @@ def _prior() -> dict[str, float]:
     return doc_prior.load()
 
 
-def rerank(hits: list[Hit], readings: dict[str, Reading], keep: int = KEEP,
+def rerank_hits(hits: list[Hit], readings: dict[str, Reading], keep: int = KEEP,
            prior: dict[str, float] | None = None) -> list[Hit]:
     """Hits ordered by reciprocal-rank fusion of their fused (retrieval) rank and the
     cross-encoder's rank, each list weighted alike (``RRF_K`` as in retrieval; on the

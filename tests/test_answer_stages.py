@@ -13,7 +13,7 @@ from test_retrieval import NO_SALE, TERMINATE
 from assistant.answer import lead_quote, trim_markup
 from assistant.core import Assistant
 from assistant.qa_model import Reading
-from assistant.rerank import CANDIDATES, FAST, FULL, FUSED, Stages, rerank
+from assistant.rerank import CANDIDATES, FAST, FULL, FUSED, Stages, rerank_hits
 from assistant.settings import Settings
 from assistant.types import Citation, Hit
 
@@ -57,7 +57,7 @@ def test_rerank_fuses_the_retrieval_rank_with_the_models_rank():
     hits = [Hit(rid, "P", "p", "ToS", "d", "", rid) for rid in ("A", "B", "C")]
     readings = {"A": Reading(0.0, None, -1, 0, 0, 1), "B": Reading(5.0, None, -1, 0, 0, 1),
                 "C": Reading(4.0, None, -1, 0, 0, 1)}
-    out = rerank(hits, readings, prior={})
+    out = rerank_hits(hits, readings, prior={})
     assert [h.record_id for h in out] == ["B", "A", "C"]
     assert [h.rerank for h in out] == [5.0, 0.0, 4.0]
 
@@ -72,8 +72,8 @@ def test_the_document_prior_breaks_near_ties_toward_the_main_documents():
     readings = {"G": Reading(3.0, None, -1, 0, 0, 1), "T": Reading(3.0, None, -1, 0, 0, 1),
                 "X": Reading(2.0, None, -1, 0, 0, 1)}
     prior = {"Community Guidelines": 0.2, "Terms of Service": 1.5}
-    assert [h.record_id for h in rerank(hits, readings, prior=prior)] == ["T", "G", "X"]
-    assert [h.record_id for h in rerank(hits, readings, prior={})] == ["G", "T", "X"]
+    assert [h.record_id for h in rerank_hits(hits, readings, prior=prior)] == ["T", "G", "X"]
+    assert [h.record_id for h in rerank_hits(hits, readings, prior={})] == ["G", "T", "X"]
 
 
 def test_the_assistant_runs_the_model_on_the_fused_candidates(data_dir):
