@@ -25,9 +25,11 @@ class ScriptedQA:
     def __init__(self, script: dict[str, tuple[float, str, float, float]]):
         self.script = script
         self.calls: list[tuple[str, int]] = []
+        self.passages: list[list[str]] = []
 
     def read(self, question: str, passages: list[str]) -> list[Reading]:
         self.calls.append((question, len(passages)))
+        self.passages.append(list(passages))
         out = []
         for p in passages:
             for needle, (rel, answer, yes, no) in self.script.items():
@@ -114,6 +116,21 @@ def test_the_model_reads_as_many_fused_candidates_as_asked(data_dir):
     assert {h.record_id for h in fast.evidence[:4]} == set(ids[:4])
     assert [h.record_id for h in fast.evidence[4:]] == ids[4:len(fast.evidence)]
     assert FAST.name == "+reader (top 4)" and FULL.name == "+reader"
+
+
+def test_candidates_are_the_clauses_the_model_reads(data_dir):
+    """``Assistant.candidates`` (what the eval tools replay) searches as ``ask`` does and
+    returns as many clauses as the model reads, in the order it is given them."""
+    q = "How long does Streamly keep my data?"
+    qa = ScriptedQA({"delete it within 90 days": (4.0, "delete it within 90 days", 0.0, 0.0)})
+    a = Assistant(Settings.from_env(data_dir=data_dir / "c", embedder="hash", candidates=3),
+                  qa=qa)
+    a.ingest([FIXTURE_OTA, FIXTURE_TOSDR])
+    f = a.resolve_filters(q)
+    read = a.candidates(q, f)
+    a.ask(q, f)
+    assert [h.text for h in read] == qa.passages[-1] and len(read) == 3
+    assert [h.record_id for h in a.candidates(q, f, k=5)][:3] == [h.record_id for h in read]
 
 
 def test_a_candidate_count_below_one_is_refused(tmp_path):
