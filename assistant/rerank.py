@@ -59,7 +59,7 @@ def _prior() -> dict[str, float]:
 
 
 def rerank_hits(hits: list[Hit], readings: dict[str, Reading], keep: int = KEEP,
-           prior: dict[str, float] | None = None) -> list[Hit]:
+                prior: dict[str, float] | None = None) -> list[Hit]:
     """Hits ordered by reciprocal-rank fusion of their fused (retrieval) rank and the
     cross-encoder's rank, each list weighted alike (``RRF_K`` as in retrieval; on the
     training-side sets of ``evals.tuning_sets`` weighting the model 2x, 3x or alone did worse).
