@@ -35,6 +35,7 @@ RRF_K = 60
 # smaller departure: text-hit@5 0.601 -> 0.623 on the 597 of 600 OPP-115 training-policy
 # questions whose answer a clause holds, 0.503 -> 0.524 on 147 ToS;DR questions (the 49
 # items, each case's 3 training wordings) of cases no evaluation suite asks; see evals/README.md
+# and `python -m evals.fusion_sweep`, which replays it
 DENSE_WEIGHT = 1.5
 DEPTH = 40  # candidates taken from each stage before fusion
 OVERFETCH = 3  # dense candidates asked of Chroma per candidate kept after the filters
