@@ -37,6 +37,14 @@ RRF_K = 60
 # items, each case's 3 training wordings) of cases no evaluation suite asks; see evals/README.md
 # and `python -m evals.fusion_sweep`, which replays it
 DENSE_WEIGHT = 1.5
+
+
+def rrf_vote(stage: str, rank: int, dense_weight: float | None = None) -> float:
+    """What a stage's list gives the clause at ``rank`` (from 1) in the fusion; the dense
+    list's vote weighs ``dense_weight``, by default ``DENSE_WEIGHT`` (``evals.fusion_sweep``
+    replays other weights)."""
+    weight = DENSE_WEIGHT if dense_weight is None else dense_weight
+    return (weight if stage == "dense" else 1.0) / (RRF_K + rank)
 DEPTH = 40  # candidates taken from each stage before fusion
 OVERFETCH = 3  # dense candidates asked of Chroma per candidate kept after the filters
 RECORD_OVERFETCH = 25  # the same when Filters.records restricts to a set of record IDs
@@ -191,7 +199,7 @@ class HybridRetriever(BaseRetriever):
                 if stage == "precedent":  # its clause's own cosine, for the abstention check
                     entry["dense"] = nws.node.metadata.get("dense")
                 entry[f"{stage}_rank"] = rank
-                entry["fused"] += (DENSE_WEIGHT if stage == "dense" else 1.0) / (RRF_K + rank)
+                entry["fused"] += rrf_vote(stage, rank)
         ordered = sorted(fused.values(), key=lambda e: (-e["fused"], e["node"].node_id))
         out = []
         for e in ordered[: self.top_k]:

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from evals.rerank_sweep import by_rank_fusion, by_weight, hits_at, main, table
+from evals.rerank_sweep import CUTS, by_rank_fusion, by_weight, main, table
+from evals.tuning_replay import hit_rates
 
 # fused order A, B, C; logits 0, 5, 4 (one document type, so the prior shifts all alike)
 ONE = {"ids": ["A", "B", "C"], "dt": ["Terms of Service"] * 3, "rel": [0.0, 5.0, 4.0],
@@ -34,9 +35,9 @@ def test_the_shipped_rank_fusion_and_the_weighted_alternative_order_as_worked_ou
 
 
 def test_hits_count_only_questions_with_gold_clauses():
-    assert hits_at(RECORDS["opp"], "span", by_weight(0.2, 12)) == (1, [1.0, 1.0, 1.0])
-    assert hits_at(RECORDS["opp"], "text", by_weight(0.2, 12)) == (1, [0.0, 1.0, 1.0])
-    assert hits_at(RECORDS["tosdr"], "text", by_rank_fusion(12)) == (1, [0.0, 1.0, 1.0])
+    assert hit_rates(RECORDS["opp"], "span", by_weight(0.2, 12), CUTS) == (1, [1.0, 1.0, 1.0])
+    assert hit_rates(RECORDS["opp"], "text", by_weight(0.2, 12), CUTS) == (1, [0.0, 1.0, 1.0])
+    assert hit_rates(RECORDS["tosdr"], "text", by_rank_fusion(12), CUTS) == (1, [0.0, 1.0, 1.0])
 
 
 def test_the_table_and_the_command_replay_a_recorded_file(tmp_path, capsys):
