@@ -38,7 +38,7 @@ def evaluate_folds(target: str, settings: Any, models: tuple[Path, Path],
     """``adapters``: the question adapters trained without fold 0 and fold 1
     (``python -m assistant.adapter_train --exclude-fold K``); without them the adapter is off,
     since the shipped one saw every platform."""
-    from assistant import CANDIDATES, Assistant
+    from assistant import Assistant
     from corpus.qa_training import fold_of
 
     path, fmt = resolve_target(target)
@@ -69,8 +69,7 @@ def evaluate_folds(target: str, settings: Any, models: tuple[Path, Path],
         metrics[mode] = suite_metrics(mine)
         metrics[mode].update(latency_summary([r["timings"] for r in mine if r.get("timings")]))
     config = run_config(probe, f"{path.stem} (grouped folds)", path, fmt, limit, modes)
-    # the probe runs without the model; the fold assistants read as many as the settings say
-    config["candidates_read"] = settings.candidates or CANDIDATES
+    config["candidates_read"] = a.stages().candidates  # the probe runs without the model
     config["fold_models"] = [str(m) for m in models]
     config["fold_adapters"] = [str(m) for m in adapters] if adapters else "off"
     config["left_out"] = left_out
