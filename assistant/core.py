@@ -281,10 +281,10 @@ class Assistant:
         """The clauses the answering model reads for ``question`` (``k``: as many as the
         default stages read), in their fused order: the search ``ask`` runs, without the
         platform names that became filters or a stated age."""
-        from assistant.plain_answers import query_text
+        from assistant.plain_answers import search_clauses
 
-        return self.search(query_text(self.matcher, question, filters), filters,
-                           k=k or self.stages().candidates, mode=mode)
+        return search_clauses(self.search, self.matcher, question, filters, mode,
+                              k or self.stages().candidates)
 
     def ask(self, question: str, filters: Filters | None = None, mode: str = "hybrid",
             platforms: list[str] | None = None, route: bool = True,

@@ -13,7 +13,7 @@ from assistant.answer import DefaultAnswerer
 from assistant.citations import verify
 from assistant.platforms import PlatformMatcher
 from assistant.rerank import KEEP, Stages, rerank_hits
-from assistant.types import Answer, Filters
+from assistant.types import Answer, Filters, Hit
 
 if TYPE_CHECKING:  # loads llama-index and openvino; the assistant builds them
     from assistant.qa_model import QAModel
@@ -34,9 +34,9 @@ def answer_question(parts: PlainParts, q: str, filters: Filters, mode: str, stag
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     model = parts.qa() if stages.any else None
-    hits = parts.search(query_text(parts.matcher, q, filters), filters, mode=mode,
-                        timings=timings, k=max(stages.candidates, KEEP) if model is not None
-                        else KEEP, adapt=stages.adapt)
+    hits = search_clauses(parts.search, parts.matcher, q, filters, mode,
+                          max(stages.candidates, KEEP) if model is not None else KEEP,
+                          adapt=stages.adapt, timings=timings)
     readings = None
     if model is not None and hits:
         t = time.perf_counter()
@@ -64,6 +64,15 @@ def answer_question(parts: PlainParts, q: str, filters: Filters, mode: str, stag
     answer.platforms = tuple(filters.platforms)
     answer.meta.update({"doc_types": list(filters.doc_types), "as_of": filters.as_of})
     return answer
+
+
+def search_clauses(search: Searcher, matcher: PlatformMatcher, q: str, filters: Filters,
+                   mode: str, k: int, adapt: bool = True,
+                   timings: dict[str, float] | None = None) -> list[Hit]:
+    """The search a plain question runs (``ask``, and ``Assistant.candidates`` for the eval
+    tools): the question without the platform names that became filters or a stated age."""
+    return search(query_text(matcher, q, filters), filters, mode=mode, timings=timings, k=k,
+                  adapt=adapt)
 
 
 def describe_search(search: Searcher, names: dict[str, str], f: Filters) -> str:
