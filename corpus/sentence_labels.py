@@ -1,0 +1,93 @@
+"""Hand-labelled sentences for training (``corpus/sentence_labels.jsonl``, rules and
+provenance in ``corpus/sentence_labels.md``).
+
+The file holds labels, not text: each row names a sentence by its document (collection,
+platform, document type of the Open Terms Archive snapshot) and its position ``n`` among the
+document's sentences, as the project's own segmenter and sentence splitter cut them, plus the
+first 16 hex digits of the text's SHA-256. ``texts`` rebuilds the sentences from a copy of the
+snapshot and refuses rows whose text no longer matches (another snapshot, another segmenter).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.errors import BadInput
+
+LABELS_FILE = Path(__file__).parent / "sentence_labels.jsonl"
+MIN_CHARS = 20  # sentences shorter than this were never numbered
+
+
+@dataclass(frozen=True)
+class LabelledSentence:
+    id: str
+    collection: str
+    platform: str
+    doc_type: str
+    n: int
+    sha256: str
+    labels: tuple[str, ...]
+    severity: str  # high | medium | low | favourable | none
+
+    @property
+    def against_user(self) -> bool:
+        """The severity decision the label model's severity gate learns: High or Medium."""
+        return self.severity in ("high", "medium")
+
+
+def read_labels(path: Path | None = None) -> list[LabelledSentence]:
+    path = path or LABELS_FILE
+    rows = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+            rows.append(LabelledSentence(r["id"], r["collection"], r["platform"], r["doc_type"],
+                                         int(r["n"]), r["sha256"], tuple(r["labels"]),
+                                         r["severity"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadInput(f"{path}:{i}: not a labelled sentence ({exc})") from None
+    return rows
+
+
+def document_sentences(text: str) -> list[str]:
+    """A document's sentences in order, numbered as the labels number them."""
+    from corpus.segment import segment
+    from corpus.text import sentence_spans
+
+    return [seg.text[s:e] for seg in segment(text) for s, e in sentence_spans(seg.text)
+            if e - s >= MIN_CHARS]
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def texts(rows: list[LabelledSentence], ota_root: Path) -> list[str]:
+    """The text of every row, from the OTA snapshot at ``ota_root`` (current documents)."""
+    from corpus.loaders.ota import load_ota
+
+    wanted = {(r.collection, r.platform, r.doc_type) for r in rows}
+    if not (ota_root / "MANIFEST.jsonl").is_file():
+        raise BadInput(f"{ota_root} is not an Open Terms Archive snapshot (no MANIFEST.jsonl); "
+                       "the labelled sentences are rebuilt from ../shared/policy-docs/ota")
+    sentences: dict[tuple[str, str, str], list[str]] = {}
+    for document in load_ota(ota_root, lambda problem: None):
+        key = (document.collection, document.platform, document.doc_type)
+        if document.kind == "current" and key in wanted:
+            sentences[key] = document_sentences(document.text)
+    out = []
+    for r in rows:
+        doc = sentences.get((r.collection, r.platform, r.doc_type))
+        if doc is None:
+            raise BadInput(f"{r.id}: {r.platform} {r.doc_type} ({r.collection}) is not in "
+                           f"{ota_root}")
+        if r.n >= len(doc) or digest(doc[r.n]) != r.sha256:
+            raise BadInput(f"{r.id}: sentence {r.n} of {r.platform} {r.doc_type} does not match "
+                           "the labelled text (another snapshot or segmenter?)")
+        out.append(doc[r.n])
+    return out
