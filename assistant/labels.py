@@ -34,7 +34,8 @@ from corpus.classify import (
 )
 from corpus.errors import BadInput, IndexMissing
 from corpus.label_rules import SEVERITY_PROXY, rule_labels
-from corpus.severity import RULE, explain, severity
+from corpus.severity import RULE, explain, gated, severity
+from corpus.severity_gate import SeverityGate, fits, train_gate
 from corpus.store import Store
 from corpus.taxonomy import Category, load_case_map, load_taxonomy
 
@@ -98,11 +99,13 @@ def train_labels(store: Store, embedder: Embedder, cache_dir: Path,
                  kinds: tuple[str, ...] = ("embedding", "embedding+tfidf"),
                  progress: Progress | None = None,
                  on_stage: Callable[[str, int | None, str], None] | None = None,
-                 out: Path | None = None) -> tuple[LabelModel, dict]:
+                 out: Path | None = None, ota: Path | None = None) -> tuple[LabelModel, dict]:
     """Train on every assessment, evaluate on a platform-grouped split, save both (in
     ``out``, default ``cache_dir``, where the quote vectors are cached). Each stage is
     announced as ``on_stage(line, total, unit)`` and then reports ``progress(n)``: quotes
-    embedded (total unknown: cached quotes are skipped), then classifiers fitted."""
+    embedded (total unknown: cached quotes are skipped), then classifiers fitted. With ``ota``
+    (the Open Terms Archive snapshot the hand-labelled sentences of
+    ``corpus/sentence_labels.jsonl`` come from), the severity gate is trained on them too."""
     out = out or cache_dir
     stage = on_stage or (lambda line, total, unit: None)
     data = training_set(assessments_from_points(points) if points
@@ -123,6 +126,9 @@ def train_labels(store: Store, embedder: Embedder, cache_dir: Path,
         report["evaluation"]["seconds"] = round(time.perf_counter() - t, 1)
     stage("training the model on all assessments", len(kinds) * fits_per_train(data), "fit")
     model = choose_kind(data, emb, kinds, tick=progress)
+    if ota is not None:
+        model.gate = _train_gate(model, embedder, cache_dir, ota, stage, progress)
+        report["gate"] = model.gate.info
     model.embedder = embedder.name
     model.info = {"version": MODEL_VERSION, "kind": model.kind,
                   "oof_macro_f1": round(model.oof_macro_f1, 4), "embedder": embedder.name,
@@ -134,11 +140,34 @@ def train_labels(store: Store, embedder: Embedder, cache_dir: Path,
     return model, report
 
 
+def _train_gate(model: LabelModel, embedder: Embedder, cache_dir: Path, ota: Path,
+                stage: Callable[[str, int | None, str], None], progress: Progress | None
+                ) -> SeverityGate:
+    """The severity gate, from the hand-labelled sentences and the model just trained."""
+    from corpus import sentence_labels
+
+    rows = sentence_labels.read_labels()
+    texts = sentence_labels.texts(rows, ota)
+    stage(f"embedding {len(texts)} hand-labelled sentences (cached by text hash)", None,
+          "sentence")
+    vecs = cached_vectors(texts, embedder, cache_dir, progress)
+    bad, good = model.near_shares(vecs)
+    proba = model.proba(vecs if "embedding" in model.kind else None, texts)
+    groups = [r.platform for r in rows]
+    stage("training the severity gate on hand-labelled sentences", fits(groups), "fit")
+    return train_gate(vecs, proba, bad, good, texts, np.array([r.against_user for r in rows]),
+                      groups, tick=progress)
+
+
 def save_model(model: LabelModel, folder: Path) -> Path:
     """Write ``labels-model.npz`` (arrays) and ``labels-model.json`` (metadata), each replaced
     atomically; the JSON goes last, so a crash never leaves a readable half."""
     folder.mkdir(parents=True, exist_ok=True)
     arrays, meta = model_arrays(model)
+    if isinstance(model.gate, SeverityGate):
+        gate_arrays, gate_meta = model.gate.arrays()
+        arrays.update(gate_arrays)
+        meta.update(gate_meta)
     meta["version"] = MODEL_VERSION
     npz, js = folder / MODEL_FILE, folder / MODEL_META
     tmp = folder / (MODEL_FILE + ".tmp.npz")
@@ -174,6 +203,7 @@ def read_model(folder: Path) -> LabelModel:
             raise IndexMissing(f"{js} was built by another version; rebuild it with "
                                "`policy-assistant train-labels`")
         model = model_from_arrays(arrays, meta)
+        model.gate = SeverityGate.from_arrays(arrays, meta)
     except IndexMissing:
         raise
     except Exception as exc:  # truncated, damaged, or missing one of its two files
@@ -209,9 +239,26 @@ def assign(model: LabelModel, vectors: np.ndarray, texts: list[str]
             out[r].append((slug, round(conf, 4), level,
                            explain(level, nr, overall, cats[slug].name, conf)))
     _apply_rules(model, vectors, texts, out, cats)
+    if model.gate is not None:
+        _gate(model, vectors, texts, proba, out)
     for labels in out:
         labels.sort(key=lambda x: (-x[1], x[0]))
     return out
+
+
+def _gate(model: LabelModel, vectors: np.ndarray, texts: list[str], proba: np.ndarray,
+          out: list[list[tuple[str, float, str, str]]]) -> None:
+    """The severity gate (corpus/severity_gate.py) decides High/Medium against the rest for
+    every labelled text; the neighbour rule still picks High or Medium, Favourable or Low."""
+    assert model.gate is not None
+    rows = [r for r, labels in enumerate(out) if labels]
+    if not rows:
+        return
+    bad, good = model.near_shares(vectors[rows])
+    p = model.gate.proba(vectors[rows], proba[rows], bad, good, [texts[r] for r in rows])
+    for r, pr in zip(rows, p, strict=True):
+        out[r] = [(slug, conf, *gated(level, why, float(pr), model.gate.threshold))
+                  for slug, conf, level, why in out[r]]
 
 
 def _apply_rules(model: LabelModel, vectors: np.ndarray, texts: list[str],

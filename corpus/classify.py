@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -166,6 +166,41 @@ def _fit(F: Any, Y: np.ndarray, C: float, seed: int, tick: Tick | None = None,
             np.array([c[1] for c in cols], dtype=np.float32))
 
 
+def tfidf_vectorizer(vocabulary: list[str] | None = None, idf: np.ndarray | None = None
+                     ) -> TfidfVectorizer:
+    """Words and word pairs, sublinear tf, min df 2; from a saved vocabulary and IDF when
+    given (no refit)."""
+    if vocabulary is None:
+        return _vectorizer(min_df=2)
+    vec = _vectorizer(vocabulary={t: i for i, t in enumerate(vocabulary)})
+    vec.idf_ = np.asarray(idf, np.float64)
+    return vec
+
+
+def side_by_side(dense: np.ndarray, vec: TfidfVectorizer, texts: list[str]) -> Any:
+    """Dense features and TF-IDF columns in one sparse matrix."""
+    from scipy import sparse
+
+    return sparse.hstack([sparse.csr_matrix(np.asarray(dense, np.float32)),
+                          vec.transform(texts)], format="csr")
+
+
+def fit_linear(F: Any, y: np.ndarray, C: float, seed: int = SEED) -> tuple[np.ndarray, float]:
+    """One L2 logistic regression (lbfgs), as weights and intercept."""
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=C, max_iter=5000, random_state=seed).fit(F, y)
+    return np.asarray(clf.coef_[0], np.float32), float(clf.intercept_[0])
+
+
+def grouped_folds(groups: np.ndarray, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train rows, test rows) per fold, whole groups apart."""
+    from sklearn.model_selection import GroupKFold
+
+    n = min(folds, len(set(groups.tolist())))
+    return list(GroupKFold(n_splits=n).split(np.zeros(len(groups)), groups=groups))
+
+
 def _scores(coef: np.ndarray, intercept: np.ndarray, F: Any) -> np.ndarray:
     return np.asarray(F @ coef.T.astype(np.float64), dtype=np.float64) + intercept
 
@@ -178,6 +213,15 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     tp = int((y & pred).sum())
     denom = int(y.sum()) + int(pred.sum())
     return 2 * tp / denom if denom else 0.0
+
+
+class Gate(Protocol):
+    """What the label model needs of a severity gate (``corpus.severity_gate.SeverityGate``)."""
+
+    threshold: float
+
+    def proba(self, vectors: np.ndarray, category_proba: np.ndarray, bad: np.ndarray,
+              good: np.ndarray, texts: Sequence[str]) -> np.ndarray: ...
 
 
 @dataclass
@@ -197,6 +241,7 @@ class LabelModel:
     ref_slug: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     ref_rating: np.ndarray = field(default_factory=lambda: np.zeros(0, str))
     info: dict[str, Any] = field(default_factory=dict)
+    gate: Gate | None = None  # corpus/severity_gate.py; None: the neighbour rule alone
 
     def proba(self, emb: np.ndarray | None, texts: list[str]) -> np.ndarray:
         """Calibrated probability of every category, (rows, categories)."""
@@ -228,6 +273,31 @@ class LabelModel:
         rated = self.ref_rating[sel][order]
         return [Ratings(int((r == "bad").sum()), int((r == "good").sum()),
                         int((r == "neutral").sum())) for r in rated]
+
+
+    def near_shares(self, vectors: np.ndarray, k: int = NEIGHBOURS
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per vector and category: the share of bad and of good ratings among the category's
+        ``k`` nearest assessments (as ``near_ratings`` counts them), (rows, categories) each;
+        the severity gate reads them."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        bad = np.zeros((len(vectors), len(self.slugs)), np.float32)
+        good = np.zeros_like(bad)
+        for j in range(len(self.slugs)):
+            sel = np.flatnonzero(self.ref_slug == j)
+            if not len(sel) or not len(vectors):
+                continue
+            is_bad = (self.ref_rating[sel] == "bad").astype(np.float32)
+            is_good = (self.ref_rating[sel] == "good").astype(np.float32)
+            refs = self.ref_vectors[self.ref_row[sel]].T
+            kk = min(k, len(sel))
+            for lo in range(0, len(vectors), 4096):
+                sims = vectors[lo:lo + 4096] @ refs
+                order = (np.argpartition(-sims, kk - 1, axis=1)[:, :kk] if kk < len(sel)
+                         else np.arange(len(sel))[None, :].repeat(len(sims), 0))
+                bad[lo:lo + 4096, j] = is_bad[order].mean(1)
+                good[lo:lo + 4096, j] = is_good[order].mean(1)
+        return bad, good
 
 
 def _int8(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,10 @@ A labelled clause gets a severity from how ToS;DR reviewers rated the clauses mo
    bad >= 40%; else **Low**.
 4. The label itself may be wrong: when the model's confidence in the category is below 50%,
    High becomes Medium and Medium becomes Low.
+5. When the label model carries a severity gate (the shipped one does;
+   ``corpus/severity_gate.py``), the gate decides whether the clause is against the user at
+   all (``gated``): at or above its threshold it is High (when steps 1-4 say High) or Medium;
+   below it, Favourable (when they say Favourable) or Low.
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ RULE = (
     "are closest to the clause: Favourable if at least half were rated good (and more good than "
     f"bad); High if at least {HIGH_BAD:.0%} were rated bad or blocker; Medium if at least "
     f"{MEDIUM_BAD:.0%}; otherwise Low. If the model is less than {SURE:.0%} sure of the "
-    "category, High drops to Medium and Medium to Low."
+    "category, High drops to Medium and Medium to Low. A severity gate trained on "
+    "hand-labelled sentences then decides whether the clause is against the user at all: if "
+    "so it is High (when the rule says High) or Medium, if not Favourable (when the rule says "
+    "Favourable) or Low."
 )
 
 
@@ -72,3 +79,19 @@ def explain(level: str, near: Ratings, category: Ratings, category_name: str,
     if confidence < SURE and level in ("Medium", "Low") and near.bad / near.n >= MEDIUM_BAD:
         text += f" (lowered one step: category confidence {confidence:.0%})"
     return text
+
+
+def gated(level: str, why: str, against: float, threshold: float) -> tuple[str, str]:
+    """The severity gate's decision on top of the neighbour rule's level: at or above the
+    threshold the clause is High (when the rule says High) or Medium; below it, Favourable
+    (when the rule says Favourable) or Low. The reason says what moved."""
+    if against >= threshold:
+        new = "High" if level == "High" else "Medium"
+    else:
+        new = "Favourable" if level == "Favourable" else "Low"
+    if new == level:
+        return level, why
+    side = "against the user" if against >= threshold else "not against the user"
+    return new, (f"{new}: the severity gate, trained on hand-labelled sentences, reads it as "
+                 f"{side} ({against:.0%}; threshold {threshold:.0%}); the neighbour rule alone "
+                 f"said {why}")

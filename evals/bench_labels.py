@@ -4,9 +4,10 @@
     python -m evals.bench_labels --data-dir DIR --sentences 10000 [--repeats 3]
 
 The first prints the median wall time of ``label_corpus`` (classifier, severity rule,
-ai-training rule, rewrite of the ``labels`` table) beside a floor measured in the same run:
-reading every clause's text and vector from the store, which any labelling has to do. DIR must
-be writable (the labels table is replaced).
+ai-training rule, severity gate, rewrite of the ``labels`` table) beside a floor measured in
+the same run: reading every clause's text and vector from the store, which any labelling has
+to do; and, when the model has a severity gate, the same model without it. DIR must be
+writable (the labels table is replaced).
 
 ``--sentences N`` times what ``policy-assistant label`` does with N sentences (the first N
 sentences of the store's clauses): embed them, then classify; beside embedding alone, measured
@@ -16,6 +17,7 @@ in the same run, since that part is the embedder's and every labelling of new te
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import time
 from pathlib import Path
@@ -80,14 +82,21 @@ def main() -> None:
         bench_texts(store, args.data_dir / "cache", args.sentences, args.repeats)
         return
     model = load_model(args.data_dir / "cache")
-    floors, runs = [], []
+    plain = dataclasses.replace(model, gate=None) if model.gate is not None else None
+    floors, runs, ungated = [], [], []
     last = None
     for _ in range(args.repeats):
         floors.append(read_floor(store, model.embedder))
+        if plain is not None:  # the same model without its severity gate, in the same run
+            ungated.append(label_corpus(store, plain).seconds)
         last = label_corpus(store, model)
         runs.append(last.seconds)
     assert last is not None
     floor, full = statistics.median(floors), statistics.median(runs)
+    if ungated:
+        u = statistics.median(ungated)
+        print(f"without the severity gate: median {u:.1f} s; with it {full:.1f} s "
+              f"(ratio {full / u:.2f}x)")
     print(f"clauses: {last.clauses}; labelled clauses: {last.labelled_clauses}; "
           f"labels: {last.labels}")
     print(f"label-corpus median {full:.1f} s over {args.repeats} runs "

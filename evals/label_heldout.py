@@ -18,6 +18,7 @@ fine-tuned classifier (``--model``), when given.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -158,6 +159,11 @@ def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, c
         f"label model ({current.info['source']}, {current.kind})": (cur, conf)}
     severities = {next(iter(systems)): np.array([r["severity"] in ("High", "Medium")
                                                  for r in res])}
+    if current.gate is not None:  # the same categories, severity from the neighbour rule alone
+        plain = label_texts(dataclasses.replace(current, gate=None), emb, texts)
+        systems["same model without its severity gate"] = (cur, conf)
+        severities["same model without its severity gate"] = np.array(
+            [r["severity"] in ("High", "Medium") for r in plain])
     if model_dir is not None:
         from assistant.label_model import SentenceLabeler
 
@@ -194,9 +200,10 @@ def markdown(report: dict[str, Any]) -> str:
     out = ["# Clause labels on the hand-labelled held-out set", "",
            f"- set: evals/suites/labels/heldout.jsonl: {report['sentences']} hand-labelled "
            f"sentences, {report['documents']} documents of services no label model trains on",
-           "- High/Medium: the label model's own severity; for the other systems, the "
-           "project's severity rule applied to their categories with the label model's "
-           "ToS;DR assessments", "- written by `python -m evals.label_heldout score --md`", "",
+           "- High/Medium: the label model's own severity (with its severity gate when it has "
+           "one); for the other systems, the ToS;DR neighbour rule applied to their categories "
+           "with the label model's ToS;DR assessments",
+           "- written by `python -m evals.label_heldout score --md`", "",
            f"| category | support | {cells} |", "|---|---:|" + "---|" * len(names)]
 
     def trio(m: dict[str, Any]) -> str:

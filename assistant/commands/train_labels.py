@@ -23,6 +23,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--out", type=Path, help="folder for the model (default: <data dir>/cache/, "
                    "where it is used instead of the shipped one; assistant/models/labels "
                    "rebuilds the shipped model)")
+    p.add_argument("--ota", type=Path, help="the Open Terms Archive snapshot "
+                   "(../shared/policy-docs/ota) the hand-labelled sentences of "
+                   "corpus/sentence_labels.jsonl come from: trains the severity gate on them "
+                   "(without it, severity comes from the ToS;DR neighbour rule alone)")
     p.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     p.set_defaults(func=run)
 
@@ -69,6 +73,8 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
 
     if args.points is not None and not args.points.is_file():
         raise BadInput(f"no such file: {args.points}")
+    if args.ota is not None and not args.ota.is_dir():
+        raise BadInput(f"no such folder: {args.ota}")
     a = ctx.assistant()
     cache = ctx.settings.cache_dir
     out = args.out or cache
@@ -88,7 +94,7 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
 
     model, report = train_labels(a.store, a.embedder, cache, points=args.points,
                                  run_eval=not args.no_eval, progress=progress,
-                                 on_stage=stage, out=out)
+                                 on_stage=stage, out=out, ota=args.ota)
     for bar in bars:
         bar.close()
     if args.json:
@@ -98,6 +104,16 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         print(f"Model: {model.kind} features (out-of-fold macro-F1 "
               f"{model.oof_macro_f1:.3f} on all {report['training']['quotes']} quotes); "
               f"saved to {out}")
+        gate = report.get("gate")
+        if gate:
+            o = gate["oof"]
+            print(f"Severity gate: {gate['sentences']} hand-labelled sentences of "
+                  f"{gate['services']} services ({gate['against_user']} High/Medium); "
+                  f"out-of-fold High/Medium precision {o['precision']:.3f}, recall "
+                  f"{o['recall']:.3f}, F1 {o['f1']:.3f} at threshold {o['threshold']:.2f}")
+        else:
+            print("Severity gate: none (no --ota); severity comes from the ToS;DR neighbour "
+                  "rule alone")
     if not args.no_label:
         with tqdm(total=a.store.counts()["clauses"], desc="labelling", unit="clause",
                   file=sys.stderr, leave=False) as bar:

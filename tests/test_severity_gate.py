@@ -1,0 +1,250 @@
+"""The severity gate: trained on hand-labelled sentences, it decides High/Medium against the
+rest on top of the ToS;DR neighbour rule; the labelled sentences are rebuilt from a snapshot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.embedder import HashEmbedder
+from assistant.labels import (
+    assessments_from_points,
+    assign,
+    read_model,
+    save_model,
+    train_labels,
+    training_set,
+)
+from corpus import sentence_labels
+from corpus.classify import train
+from corpus.errors import BadInput
+from corpus.severity import gated
+from corpus.severity_gate import SeverityGate, fits, train_gate
+from tests.conftest import FIXTURES
+
+POINTS = FIXTURES / "label_points.jsonl"
+SHARED_OTA = Path(__file__).resolve().parents[2] / "shared" / "policy-docs" / "ota"
+
+AGAINST = ["We may terminate your account at any time without notice.",
+           "You waive any right to a class action and agree to binding arbitration.",
+           "We may sell your personal information to data brokers.",
+           "We may change these terms at any time without telling you."]
+BENIGN = ["You may delete your account at any time from the settings page.",
+          "We do not sell your personal information.",
+          "You must be at least 13 years old to use the service.",
+          "Contact our support team if you have questions."]
+
+
+def _sentences(n_services: int = 6) -> tuple[list[str], np.ndarray, list[str]]:
+    texts, y, groups = [], [], []
+    for k in range(n_services):
+        for t in AGAINST:
+            texts.append(f"{t} (Service {k})")
+            y.append(True)
+            groups.append(f"s{k}")
+        for t in BENIGN:
+            texts.append(f"{t} (Service {k})")
+            y.append(False)
+            groups.append(f"s{k}")
+    return texts, np.array(y), groups
+
+
+def _gate() -> tuple[SeverityGate, list[int]]:
+    texts, y, groups = _sentences()
+    v = HashEmbedder().embed(texts)
+    zeros = np.zeros((len(texts), 3), np.float32)
+    ticks: list[int] = []
+    gate = train_gate(v, zeros, zeros, zeros, texts, y, groups, tick=ticks.append)
+    return gate, ticks
+
+
+def test_the_gate_learns_which_sentences_are_against_the_user() -> None:
+    gate, ticks = _gate()
+    assert len(ticks) == fits([f"s{k}" for k in range(6)]) == 7  # 6 folds + the final fit
+    assert gate.info["sentences"] == 48 and gate.info["against_user"] == 24
+    assert gate.info["services"] == 6 and gate.info["folds"] == 6
+    # every fold holds out one service whose sentences differ from the others' by one word
+    assert gate.info["oof"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0,
+                                "threshold": gate.threshold}
+    probe = ["We may terminate your account at any time without notice.",
+             "You may delete your account at any time from the settings page."]
+    z = np.zeros((2, 3), np.float32)
+    p = gate.proba(HashEmbedder().embed(probe), z, z, z, probe)
+    assert p[0] >= gate.threshold > p[1]
+    again, _ = _gate()
+    assert again.threshold == gate.threshold and np.array_equal(again.coef, gate.coef)
+
+
+def test_gated_levels_and_reasons() -> None:
+    why = "Medium: the 25 ToS;DR assessments ..."
+    assert gated("Medium", why, 0.9, 0.4) == ("Medium", why)
+    assert gated("High", why, 0.9, 0.4)[0] == "High"
+    assert gated("Low", why, 0.9, 0.4)[0] == "Medium"
+    assert gated("Favourable", why, 0.9, 0.4)[0] == "Medium"
+    assert gated("High", why, 0.1, 0.4)[0] == "Low"
+    assert gated("Favourable", why, 0.1, 0.4) == ("Favourable", why)
+    level, reason = gated("Medium", why, 0.25, 0.4)
+    assert level == "Low"
+    assert reason == ("Low: the severity gate, trained on hand-labelled sentences, reads it as "
+                      "not against the user (25%; threshold 40%); the neighbour rule alone "
+                      "said Medium: the 25 ToS;DR assessments ...")
+
+
+def _model_with(gate: SeverityGate | None):
+    data = training_set(assessments_from_points(POINTS))
+    m = train(data, HashEmbedder().embed(data.texts), "embedding", folds=3)
+    m.embedder, m.info, m.gate = HashEmbedder.name, {"embedder": HashEmbedder.name}, gate
+    return m
+
+
+def _constant_gate(intercept: float, categories: int) -> SeverityGate:
+    width = HashEmbedder.dim + 3 * categories
+    return SeverityGate(["unused"], np.ones(1, np.float32), np.zeros(width + 1, np.float32),
+                        intercept, 0.5)
+
+
+PROBE = ["We may terminate your account without notice.",
+         "Bravo may sell your personal information.",
+         "The weather is nice today."]
+
+
+def test_the_gate_overrides_the_neighbour_rule_in_both_directions(tmp_path) -> None:
+    plain = _model_with(None)
+    k = len(plain.slugs)
+    vecs = HashEmbedder().embed(PROBE)
+    before = [[(s, lv) for s, _, lv, _ in x] for x in assign(plain, vecs, PROBE)]
+    up = [[(s, lv) for s, _, lv, _ in x]
+          for x in assign(_model_with(_constant_gate(50.0, k)), vecs, PROBE)]
+    down = [[(s, lv) for s, _, lv, _ in x]
+            for x in assign(_model_with(_constant_gate(-50.0, k)), vecs, PROBE)]
+    assert [[s for s, _ in x] for x in before] == [["account-termination"], ["data-sale"], []]
+    assert up == [[("account-termination", "High" if before[0][0][1] == "High" else "Medium")],
+                  [("data-sale", "High" if before[1][0][1] == "High" else "Medium")], []]
+    assert down == [[("account-termination", "Favourable" if before[0][0][1] == "Favourable"
+                      else "Low")],
+                    [("data-sale", "Favourable" if before[1][0][1] == "Favourable" else "Low")],
+                    []]
+    # saved and read back as plain arrays, the gate is the same
+    save_model(_model_with(_constant_gate(50.0, k)), tmp_path)
+    back = read_model(tmp_path)
+    assert back.gate is not None and back.gate.intercept == 50.0 and back.gate.threshold == 0.5
+    assert [[(s, lv) for s, _, lv, _ in x] for x in assign(back, vecs, PROBE)] == up
+
+
+def test_the_committed_labels_are_well_formed_and_keep_clear_of_the_test_services() -> None:
+    from corpus.taxonomy import load_taxonomy
+
+    rows = sentence_labels.read_labels()
+    assert len(rows) == 1400 and len({r.id for r in rows}) == 1400
+    assert len({r.platform for r in rows}) == 28
+    slugs = {c.slug for c in load_taxonomy()}
+    assert all(set(r.labels) <= slugs for r in rows)
+    assert all((r.severity == "none") == (not r.labels) for r in rows)
+    heldout = {json.loads(line)["platform"] for line in (
+        Path(__file__).parents[1] / "evals" / "suites" / "labels" / "heldout.jsonl"
+    ).read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert len(heldout) == 14 and not heldout & {r.platform for r in rows}
+    assert sum(r.against_user for r in rows) == 190
+
+
+def _snapshot(root: Path, docs: dict[tuple[str, str], str]) -> Path:
+    """A minimal OTA snapshot: one collection, a MANIFEST row per document."""
+    lines = []
+    for (service, doc_type), text in docs.items():
+        path = root / "demo-versions" / service / f"{doc_type}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        lines.append(json.dumps({"kind": "latest", "service": service, "terms_type": doc_type,
+                                 "our_path": f"shared/policy-docs/ota/demo-versions/{service}/"
+                                             f"{doc_type}.md", "commit_date": "2026-01-01"}))
+    (root / "MANIFEST.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def _labels_for(snapshot: Path, path: Path) -> list[dict]:
+    """Label every sentence of every document by a written rule (against the user when it
+    comes from AGAINST), numbered as the labels file numbers them."""
+    from corpus.loaders.ota import load_ota
+
+    rows = []
+    for doc in load_ota(snapshot, lambda p: None):
+        for n, text in enumerate(sentence_labels.document_sentences(doc.text)):
+            bad = any(text.startswith(t[:30]) for t in AGAINST)
+            rows.append({"id": f"{doc.platform}-{n}", "collection": doc.collection,
+                         "platform": doc.platform, "doc_type": doc.doc_type, "n": n,
+                         "sha256": sentence_labels.digest(text),
+                         "labels": ["account-termination"],
+                         "severity": "medium" if bad else "low"})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return rows
+
+
+def _docs() -> dict[tuple[str, str], str]:
+    return {(f"Service{k}", "Terms of Service"):
+            "# Terms of Service\n\n" + "\n\n".join(
+                f"{t} This applies to Service{k}." for t in AGAINST + BENIGN) + "\n"
+            for k in range(3)}
+
+
+def test_labelled_sentences_are_rebuilt_from_the_snapshot_and_checked(tmp_path) -> None:
+    snap = _snapshot(tmp_path / "ota", _docs())
+    raw = _labels_for(snap, tmp_path / "labels.jsonl")
+    rows = sentence_labels.read_labels(tmp_path / "labels.jsonl")
+    assert len(rows) == len(raw) == 3 * 8 * 2  # each paragraph is two sentences
+    got = sentence_labels.texts(rows, snap)
+    assert got[0] == "We may terminate your account at any time without notice."
+    assert got[1] == "This applies to Service0."
+    bad = [r if i else type(r)(**{**r.__dict__, "sha256": "0" * 16})
+           for i, r in enumerate(rows)]
+    with pytest.raises(BadInput, match="does not match the labelled text"):
+        sentence_labels.texts(bad, snap)
+    with pytest.raises(BadInput, match="is not an Open Terms Archive snapshot"):
+        sentence_labels.texts(rows, tmp_path)
+    (tmp_path / "broken.jsonl").write_text('{"id": "x"}\n', encoding="utf-8")
+    with pytest.raises(BadInput, match="broken.jsonl:1: not a labelled sentence"):
+        sentence_labels.read_labels(tmp_path / "broken.jsonl")
+
+
+def test_train_labels_with_a_snapshot_trains_the_gate_and_reports_each_stage(
+        tmp_path, monkeypatch) -> None:
+    """A few-step training run on fixtures: 42 ToS;DR quotes, then 48 labelled sentences of 3
+    services: 3 folds + 1 fits of the gate, announced and counted."""
+    from corpus.store import Store
+
+    snap = _snapshot(tmp_path / "ota", _docs())
+    _labels_for(snap, tmp_path / "labels.jsonl")
+    monkeypatch.setattr(sentence_labels, "LABELS_FILE", tmp_path / "labels.jsonl")
+    stages: list[list] = []
+
+    def on_stage(line: str, total: int | None, unit: str) -> None:
+        stages.append([line.split(" ")[0] + " " + line.split(" ")[1], total, unit, 0])
+
+    def progress(n: int) -> None:
+        stages[-1][3] += n
+
+    store = Store(tmp_path / "store.sqlite")  # not read: the quotes come from --points
+    model, report = train_labels(store, HashEmbedder(), tmp_path / "cache", points=POINTS,
+                                 run_eval=False, kinds=("embedding",), progress=progress,
+                                 on_stage=on_stage, out=tmp_path / "model", ota=snap)
+    store.close()
+    assert [s[:3] for s in stages] == [["embedding 42", None, "quote"],
+                                       ["training the", 6 * 32, "fit"],
+                                       ["embedding 48", None, "sentence"],
+                                       ["training the", 4, "fit"]]
+    # 11 distinct texts among the 48 sentences are embedded (vectors are cached by text hash)
+    assert [s[3] for s in stages] == [42, 6 * 32, 11, 4]
+    assert report["gate"]["sentences"] == 48 and report["gate"]["services"] == 3
+    assert report["gate"]["against_user"] == 12
+    back = read_model(tmp_path / "model")
+    assert back.gate is not None and back.gate.threshold == model.gate.threshold
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED_OTA.is_dir(), reason="needs ../shared/policy-docs/ota")
+def test_every_committed_label_matches_its_sentence_in_the_shared_snapshot() -> None:
+    rows = sentence_labels.read_labels()
+    texts = sentence_labels.texts(rows, SHARED_OTA)
+    assert len(texts) == 1400 and all(len(t) >= 20 for t in texts)
