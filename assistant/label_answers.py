@@ -47,8 +47,8 @@ def category_answer(store: Store, search: Search, question: str, slug: str,
         citations.append(Citation(h.record_id, h.platform, h.doc_type, h.section, h.text[s:e],
                                   s, e, h.scores(), n))
     lead = (f"{names[slug]}: {prevalence_text(store, slug)}. Counted from the clause labels "
-            "(classifier trained on ToS;DR assessments); a platform counts once it has one "
-            "labelled clause in a current document of that type.")
+            "(classifier trained on ToS;DR assessments and hand-labelled sentences); a platform "
+            "counts once it has one labelled clause in a current document of that type.")
     if citations:
         lead += " Examples:"
         body = "\n".join(f"[{c.n}] {c.platform} ({c.document}; {sev.get(c.record_id, '?')}): "

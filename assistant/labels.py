@@ -31,6 +31,7 @@ from corpus.classify import (
     model_arrays,
     model_from_arrays,
     train,
+    with_sentences,
 )
 from corpus.errors import BadInput, IndexMissing
 from corpus.label_rules import SEVERITY_PROXY, rule_labels
@@ -124,10 +125,21 @@ def train_labels(store: Store, embedder: Embedder, cache_dir: Path,
         t = time.perf_counter()
         report["evaluation"] = evaluate(data, emb, kinds=eval_kinds, tick=progress)
         report["evaluation"]["seconds"] = round(time.perf_counter() - t, 1)
-    stage("training the model on all assessments", len(kinds) * fits_per_train(data), "fit")
-    model = choose_kind(data, emb, kinds, tick=progress)
+    train_data, train_emb, sentences = data, emb, None
     if ota is not None:
-        model.gate = _train_gate(model, embedder, cache_dir, ota, stage, progress)
+        sentences = _sentences(embedder, cache_dir, ota, stage, progress)
+        rows, texts, vecs = sentences
+        train_data, train_emb = with_sentences(data, emb, texts, vecs,
+                                               [r.labels for r in rows],
+                                               [r.platform for r in rows])
+        report["training"]["sentences"] = len(rows)
+    stage("training the model on all assessments"
+          + (" and hand-labelled sentences" if sentences else ""),
+          len(kinds) * fits_per_train(train_data), "fit")
+    model = choose_kind(train_data, train_emb, kinds, tick=progress)
+    if sentences is not None:
+        model.ref_vectors = model.ref_vectors[:len(data.texts)]  # the quotes' rows only
+        model.gate = _train_gate(model, sentences, len(data.texts), stage, progress)
         report["gate"] = model.gate.info
     model.embedder = embedder.name
     model.info = {"version": MODEL_VERSION, "kind": model.kind,
@@ -140,19 +152,31 @@ def train_labels(store: Store, embedder: Embedder, cache_dir: Path,
     return model, report
 
 
-def _train_gate(model: LabelModel, embedder: Embedder, cache_dir: Path, ota: Path,
-                stage: Callable[[str, int | None, str], None], progress: Progress | None
-                ) -> SeverityGate:
-    """The severity gate, from the hand-labelled sentences and the model just trained."""
+def _sentences(embedder: Embedder, cache_dir: Path, ota: Path,
+               stage: Callable[[str, int | None, str], None], progress: Progress | None
+               ) -> tuple[list[Any], list[str], np.ndarray]:
+    """The hand-labelled sentences (corpus/sentence_labels.jsonl), their texts rebuilt from
+    the snapshot at ``ota``, and their vectors."""
     from corpus import sentence_labels
 
     rows = sentence_labels.read_labels()
     texts = sentence_labels.texts(rows, ota)
     stage(f"embedding {len(texts)} hand-labelled sentences (cached by text hash)", None,
           "sentence")
-    vecs = cached_vectors(texts, embedder, cache_dir, progress)
+    return rows, texts, cached_vectors(texts, embedder, cache_dir, progress)
+
+
+def _train_gate(model: LabelModel, sentences: tuple[list[Any], list[str], np.ndarray],
+                first: int, stage: Callable[[str, int | None, str], None],
+                progress: Progress | None) -> SeverityGate:
+    """The severity gate, from the hand-labelled sentences (rows ``first`` onwards of the
+    model's training data) and the category model's out-of-fold probabilities for them: the
+    gate learns from probabilities of a model that never saw the sentence's service, as it
+    will meet new text."""
+    rows, texts, vecs = sentences
+    assert model.oof_proba is not None
+    proba = model.oof_proba[first:first + len(rows)]
     bad, good = model.near_shares(vecs)
-    proba = model.proba(vecs if "embedding" in model.kind else None, texts)
     groups = [r.platform for r in rows]
     stage("training the severity gate on hand-labelled sentences", fits(groups), "fit")
     return train_gate(vecs, proba, bad, good, texts, np.array([r.against_user for r in rows]),
@@ -411,7 +435,8 @@ class RecordLabels:
         """Plain-text block for the CLI record page and the app's record tab."""
         if not self.categories:
             return ["Clause labels: none (no category above its threshold)"]
-        out = ["Clause labels (classifier trained on ToS;DR assessments):",
+        out = ["Clause labels (classifier trained on ToS;DR assessments and hand-labelled "
+               "sentences):",
                f"Severity  {self.severity}"]
         for c in self.categories:
             out.append(f"Category  {c.name} [{c.slug}] · confidence {c.confidence:.0%}")

@@ -56,6 +56,25 @@ class TrainingSet:
                            self.ref_rating[keep])
 
 
+def with_sentences(data: TrainingSet, emb: np.ndarray, texts: list[str],
+                   vectors: np.ndarray, labels: Sequence[Sequence[str]],
+                   groups: Sequence[str]) -> tuple[TrainingSet, np.ndarray]:
+    """``data`` plus labelled sentences as rows after the quotes (no assessments: the severity
+    rule's references stay the quotes'); a sentence with no label is a negative for every
+    category. Groups are prefixed, so a sentence's service never shares a fold key with a
+    ToS;DR platform of the same slug."""
+    index = {s: i for i, s in enumerate(data.slugs)}
+    Y = np.zeros((len(texts), len(data.slugs)), dtype=np.int8)
+    for r, cats in enumerate(labels):
+        Y[r, [index[c] for c in cats]] = 1
+    out = TrainingSet(data.texts + list(texts),
+                      np.concatenate([data.groups, np.array([f"sentences:{g}" for g in groups],
+                                                            dtype=object)]),
+                      np.vstack([data.Y, Y]), data.slugs, data.ref_row, data.ref_slug,
+                      data.ref_rating)
+    return out, np.vstack([emb, vectors])
+
+
 def build_training_set(assessments: Iterable[tuple[str, str, str, str]],
                        case_map: dict[str, list[str]], slugs: Sequence[str]) -> TrainingSet:
     """``assessments``: (platform_id, case title, classification, quote). Quotes of cases not
@@ -242,6 +261,8 @@ class LabelModel:
     ref_rating: np.ndarray = field(default_factory=lambda: np.zeros(0, str))
     info: dict[str, Any] = field(default_factory=dict)
     gate: Gate | None = None  # corpus/severity_gate.py; None: the neighbour rule alone
+    # calibrated out-of-fold probabilities of the training rows (set by training, not saved)
+    oof_proba: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def proba(self, emb: np.ndarray | None, texts: list[str]) -> np.ndarray:
         """Calibrated probability of every category, (rows, categories)."""
@@ -403,6 +424,7 @@ def train_variants(data: TrainingSet, emb: np.ndarray | None, kind: str = "embed
         cal = LogisticRegression(C=1e4, solver="lbfgs").fit(oof[:, [j]], y.astype(int))
         platt[j] = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
         probs[j] = _sigmoid(oof[:, j] * platt[j, 0] + platt[j, 1])
+    oof_proba = _sigmoid(oof * platt[:, 0] + platt[:, 1]) if n_groups >= 2 else None
     feats = Features(kind).fit(data.texts)
     F = feats.transform(emb, data.texts)
     coef, intercept = _fit(F, Y, C, seed, tick, weights)
@@ -418,7 +440,8 @@ def train_variants(data: TrainingSet, emb: np.ndarray | None, kind: str = "embed
             float(np.mean(f1s)) if f1s else 0.0,
             ref_vectors=(np.asarray(emb, dtype=np.float32) if emb is not None
                          else np.zeros((len(data.texts), 0), np.float32)),
-            ref_row=data.ref_row, ref_slug=data.ref_slug, ref_rating=data.ref_rating))
+            ref_row=data.ref_row, ref_slug=data.ref_slug, ref_rating=data.ref_rating,
+            oof_proba=oof_proba))
     return models
 
 

@@ -1,14 +1,14 @@
 """The severity gate: is a labelled clause against the user (High or Medium), or not?
 
 The ToS;DR neighbour rule (``corpus/severity.py``) alone called High/Medium on about twice as
-many sentences as people who read them did (precision 0.28 on the hand-labelled training
-sentences), because ToS;DR reviewers rated the *clauses they chose to quote*, and the benign
-sentences around a provision look like its quote. The gate is a logistic regression trained on
-sentences labelled by hand under the held-out set's rules (``corpus/sentence_labels.jsonl``, 28
-services no label model's test set holds): the clause's embedding, the category model's 32
-probabilities, the share of bad and good ratings among each category's nearest ToS;DR
-assessments, and TF-IDF of its words and word pairs. Its threshold is the one with the best F1
-on out-of-fold predictions, folds grouped by service.
+many sentences as people who read them did (precision 0.25 on the hand-labelled sentences),
+because ToS;DR reviewers rated the *clauses they chose to quote*, and the ordinary sentences
+around a provision look like its quote. The gate is a logistic regression trained on sentences
+labelled by hand under the held-out set's rules (``corpus/sentence_labels.jsonl``, 56 services
+the held-out set does not hold): the clause's embedding, the category model's 32 probabilities
+(out of fold for the training sentences), the share of bad and good ratings among each
+category's nearest ToS;DR assessments, and TF-IDF of its words and word pairs. Its threshold
+is the one with the best F1 on out-of-fold predictions, folds grouped by service.
 """
 
 from __future__ import annotations

@@ -71,7 +71,8 @@ def test_after_ingest_record_shows_labels_and_label_labels_a_line(tmp_path, caps
     assert "shipped model" in last
     assert main(["--data-dir", data, "record", TERMINATE]) == 0
     page = capsys.readouterr().out
-    assert "Clause labels (classifier trained on ToS;DR assessments):" in page
+    assert ("Clause labels (classifier trained on ToS;DR assessments and hand-labelled "
+            "sentences):") in page
     assert "Category  Account suspension and termination [account-termination]" in page
     monkeypatch.setattr("sys.stdin", io.StringIO("We may sell your personal data to brokers.\n"))
     assert main(["--data-dir", data, "label", "-"]) == 0

@@ -101,9 +101,11 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
         print(json.dumps(report, indent=2))
     else:
         print_evaluation(report)
+        sentences = report["training"].get("sentences")
+        rows = f"{report['training']['quotes']} quotes" + (
+            f" and {sentences} hand-labelled sentences" if sentences else "")
         print(f"Model: {model.kind} features (out-of-fold macro-F1 "
-              f"{model.oof_macro_f1:.3f} on all {report['training']['quotes']} quotes); "
-              f"saved to {out}")
+              f"{model.oof_macro_f1:.3f} on all {rows}); saved to {out}")
         gate = report.get("gate")
         if gate:
             o = gate["oof"]
