@@ -138,8 +138,8 @@ def test_the_committed_labels_are_well_formed_and_keep_clear_of_the_test_service
     from corpus.taxonomy import load_taxonomy
 
     rows = sentence_labels.read_labels()
-    assert len(rows) == 2796 and len({r.id for r in rows}) == 2796
-    assert len({r.platform for r in rows}) == 56
+    assert len(rows) == 4177 and len({r.id for r in rows}) == 4177
+    assert len({r.platform for r in rows}) == 82
     slugs = {c.slug for c in load_taxonomy()}
     assert all(set(r.labels) <= slugs for r in rows)
     assert all((r.severity == "none") == (not r.labels) for r in rows)
@@ -147,7 +147,7 @@ def test_the_committed_labels_are_well_formed_and_keep_clear_of_the_test_service
         Path(__file__).parents[1] / "evals" / "suites" / "labels" / "heldout.jsonl"
     ).read_text(encoding="utf-8").splitlines() if line.strip()}
     assert len(heldout) == 14 and not heldout & {r.platform for r in rows}
-    assert sum(r.against_user for r in rows) == 350
+    assert sum(r.against_user for r in rows) == 466
 
 
 def _snapshot(root: Path, docs: dict[tuple[str, str], str]) -> Path:
@@ -254,4 +254,4 @@ def test_train_labels_with_a_snapshot_trains_the_gate_and_reports_each_stage(
 def test_every_committed_label_matches_its_sentence_in_the_shared_snapshot() -> None:
     rows = sentence_labels.read_labels()
     texts = sentence_labels.texts(rows, SHARED_OTA)
-    assert len(texts) == 2796 and all(len(t) >= 20 for t in texts)
+    assert len(texts) == 4177 and all(len(t) >= 20 for t in texts)
