@@ -136,9 +136,7 @@ class Features:
         """Features from ``state()``: the same transform, without refitting."""
         feats = cls(kind)
         if "tfidf" in kind:
-            vec = _vectorizer(vocabulary={t: i for i, t in enumerate(vocabulary)})
-            vec.idf_ = np.asarray(idf, np.float64)
-            feats.vectorizer = vec
+            feats.vectorizer = tfidf_vectorizer(vocabulary, idf)
         return feats
 
     def transform(self, emb: np.ndarray | None, texts: list[str]) -> Any:
@@ -279,45 +277,42 @@ class LabelModel:
         return Ratings(int((r == "bad").sum()), int((r == "good").sum()),
                        int((r == "neutral").sum()))
 
+    def _nearest(self, vectors: np.ndarray, slug_index: int, k: int) -> np.ndarray | None:
+        """Ratings of the ``k`` assessments of a category whose quotes are closest to each
+        vector, (rows, k) ("bad", "good" or "neutral"); None when there are none. Only the
+        set of the k nearest matters (counts), not their order."""
+        sel = np.flatnonzero(self.ref_slug == slug_index)
+        if not len(sel) or not len(vectors):
+            return None
+        sims = np.asarray(vectors, dtype=np.float32) @ self.ref_vectors[self.ref_row[sel]].T
+        k = min(k, len(sel))
+        order = (np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < len(sel)
+                 else np.arange(len(sel))[None, :].repeat(len(sims), 0))
+        return self.ref_rating[sel][order]
+
     def near_ratings(self, vectors: np.ndarray, slug_index: int, k: int = NEIGHBOURS
                      ) -> list[Ratings]:
         """Ratings of the ``k`` assessments of a category whose quotes are closest to each
         vector."""
-        sel = np.flatnonzero(self.ref_slug == slug_index)
-        if not len(sel) or not len(vectors):
+        rated = self._nearest(vectors, slug_index, k)
+        if rated is None:
             return [Ratings(0, 0, 0) for _ in range(len(vectors))]
-        sims = np.asarray(vectors, dtype=np.float32) @ self.ref_vectors[self.ref_row[sel]].T
-        k = min(k, len(sel))
-        # only the set of the k nearest matters (counts), not their order
-        order = (np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < len(sel)
-                 else np.arange(len(sel))[None, :].repeat(len(sims), 0))
-        rated = self.ref_rating[sel][order]
         return [Ratings(int((r == "bad").sum()), int((r == "good").sum()),
                         int((r == "neutral").sum())) for r in rated]
 
-
-    def near_shares(self, vectors: np.ndarray, k: int = NEIGHBOURS
+    def near_shares(self, vectors: np.ndarray, k: int = NEIGHBOURS, chunk: int = 4096
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Per vector and category: the share of bad and of good ratings among the category's
-        ``k`` nearest assessments (as ``near_ratings`` counts them), (rows, categories) each;
-        the severity gate reads them."""
-        vectors = np.asarray(vectors, dtype=np.float32)
+        ``k`` nearest assessments (``near_ratings`` as shares, for every category at once),
+        (rows, categories) each; the severity gate reads them."""
         bad = np.zeros((len(vectors), len(self.slugs)), np.float32)
         good = np.zeros_like(bad)
         for j in range(len(self.slugs)):
-            sel = np.flatnonzero(self.ref_slug == j)
-            if not len(sel) or not len(vectors):
-                continue
-            is_bad = (self.ref_rating[sel] == "bad").astype(np.float32)
-            is_good = (self.ref_rating[sel] == "good").astype(np.float32)
-            refs = self.ref_vectors[self.ref_row[sel]].T
-            kk = min(k, len(sel))
-            for lo in range(0, len(vectors), 4096):
-                sims = vectors[lo:lo + 4096] @ refs
-                order = (np.argpartition(-sims, kk - 1, axis=1)[:, :kk] if kk < len(sel)
-                         else np.arange(len(sel))[None, :].repeat(len(sims), 0))
-                bad[lo:lo + 4096, j] = is_bad[order].mean(1)
-                good[lo:lo + 4096, j] = is_good[order].mean(1)
+            for lo in range(0, len(vectors), chunk):
+                rated = self._nearest(vectors[lo:lo + chunk], j, k)
+                if rated is not None:
+                    bad[lo:lo + chunk, j] = (rated == "bad").mean(1)
+                    good[lo:lo + chunk, j] = (rated == "good").mean(1)
         return bad, good
 
 
@@ -403,11 +398,9 @@ def train_variants(data: TrainingSet, emb: np.ndarray | None, kind: str = "embed
     n_groups = len(set(data.groups.tolist()))
     oof = np.zeros(Y.shape)
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
 
     if n_groups >= 2:
-        splitter = GroupKFold(n_splits=min(folds, n_groups))
-        for tr, va in splitter.split(np.zeros(len(Y)), Y, data.groups):
+        for tr, va in grouped_folds(data.groups, folds):
             texts_tr = [data.texts[i] for i in tr]
             feats = Features(kind).fit(texts_tr)
             F_tr = feats.transform(None if emb is None else emb[tr], texts_tr)

@@ -8,7 +8,8 @@ labelled by hand under the held-out set's rules (``corpus/sentence_labels.jsonl`
 the held-out set does not hold): the clause's embedding, the category model's 32 probabilities
 (out of fold for the training sentences), the share of bad and good ratings among each
 category's nearest ToS;DR assessments, and TF-IDF of its words and word pairs. Its threshold
-is the one with the best F1 on out-of-fold predictions, folds grouped by service.
+is the one with the best F1 on out-of-fold predictions, folds grouped by service
+(``corpus.classify.choose_threshold``, the category thresholds' rule).
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from corpus.classify import fit_linear, grouped_folds, side_by_side, tfidf_vectorizer
+from corpus.classify import (
+    choose_threshold,
+    fit_linear,
+    grouped_folds,
+    side_by_side,
+    tfidf_vectorizer,
+)
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -27,7 +34,6 @@ if TYPE_CHECKING:
 FOLDS = 7
 C = 3.0
 SEED = 0
-GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 
 def features(vectorizer: TfidfVectorizer, vectors: np.ndarray, category_proba: np.ndarray,
@@ -106,8 +112,7 @@ def train_gate(vectors: np.ndarray, category_proba: np.ndarray, bad: np.ndarray,
         oof[te] = 1 / (1 + np.exp(-(x @ coef + b)))
         if tick:
             tick(1)
-    scores = [(_prf(oof >= t, y)[2], -abs(t - 0.5), float(t)) for t in GRID]
-    threshold = max(scores)[2]
+    threshold = choose_threshold(y, oof)
     p, r, f = _prf(oof >= threshold, y)
     vec = tfidf_vectorizer().fit(texts)
     coef, b = fit_linear(features(vec, vectors, category_proba, bad, good, texts), y, C, SEED)

@@ -16,7 +16,6 @@ lists check the replay: at the shipped weight it must give the same top 12.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -80,12 +79,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--adapters", type=Path, nargs=2, metavar=("A0", "A1"))
     ap.add_argument("--weights", type=float, nargs="+", default=[0, 0.5, 1, 1.5, 2, 3])
     args = ap.parse_args(argv)
-    if not args.lists.exists():
-        if not (args.data_dir and args.sets and args.adapters):
-            ap.error(f"{args.lists} does not exist: recording it needs --data-dir, --sets and "
-                     "--adapters")
-        args.lists.write_text(json.dumps(collect(args.data_dir, args.sets, args.adapters)))
-    records = json.loads(args.lists.read_text())
+    ready = args.data_dir and args.sets and args.adapters
+    records = tuning_replay.recorded(
+        args.lists, (lambda: collect(args.data_dir, args.sets, args.adapters)) if ready else None,
+        "--data-dir, --sets and --adapters", ap.error)
     same, n = replay_matches(records, DENSE_WEIGHT)
     print(f"replay at the shipped weight {DENSE_WEIGHT:g} reproduces {same} of {n} recorded "
           "hybrid top-12 lists")

@@ -135,7 +135,7 @@ def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, c
     (``train-labels``' own, or the shipped one when None), the fine-tuned classifier in
     ``model_dir`` and the TF-IDF + SVM baseline on ``data``, when given."""
     from assistant.embedder_factory import make_embedder
-    from assistant.labels import SHIPPED, label_texts, read_model
+    from assistant.labels import SHIPPED, assign, label_texts, read_model
     from corpus.taxonomy import load_taxonomy
 
     rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()
@@ -160,10 +160,10 @@ def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, c
     severities = {next(iter(systems)): np.array([r["severity"] in ("High", "Medium")
                                                  for r in res])}
     if current.gate is not None:  # the same categories, severity from the neighbour rule alone
-        plain = label_texts(dataclasses.replace(current, gate=None), emb, texts)
+        plain = assign(dataclasses.replace(current, gate=None), vectors, texts)
         systems["same model without its severity gate"] = (cur, conf)
         severities["same model without its severity gate"] = np.array(
-            [r["severity"] in ("High", "Medium") for r in plain])
+            [any(level in ("High", "Medium") for _, _, level, _ in labels) for labels in plain])
     if model_dir is not None:
         from assistant.label_model import SentenceLabeler
 

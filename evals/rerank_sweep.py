@@ -19,7 +19,6 @@ of ``evals.tuning_replay.SETS``.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -103,13 +102,11 @@ def main(argv: list[str] | None = None) -> None:
                     default=[0.1, 0.2, 0.3, 0.5, 1.0])
     ap.add_argument("--read", type=int, nargs="+", default=[4, 8, 12])
     args = ap.parse_args(argv)
-    if not args.readings.exists():
-        if not (args.data_dir and args.sets and args.models and args.adapters):
-            ap.error(f"{args.readings} does not exist: recording it needs --data-dir, --sets, "
-                     "--models and --adapters")
-        records = collect(args.data_dir, args.sets, args.models, args.adapters)
-        args.readings.write_text(json.dumps(records))
-    records = json.loads(args.readings.read_text())
+    ready = args.data_dir and args.sets and args.models and args.adapters
+    records = tuning_replay.recorded(
+        args.readings,
+        (lambda: collect(args.data_dir, args.sets, args.models, args.adapters)) if ready
+        else None, "--data-dir, --sets, --models and --adapters", ap.error)
     print(table(records, args.weights, args.read))
 
 

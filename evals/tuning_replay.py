@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 SETS = (("opp-span", "opp", "span"), ("opp-text", "opp", "text"), ("tosdr", "tosdr", "text"),
         ("tosdr-wordings", "tosdr-wordings", "text"))
@@ -98,3 +98,15 @@ def table(records: dict[str, list[dict[str, Any]]], rules: list[tuple[str, Order
                  for _, src, gold in SETS]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def recorded(path: Path, record: Callable[[], Any] | None, needs: str,
+             error: Callable[[str], NoReturn]) -> Any:
+    """The readings recorded at ``path``; when the file is missing they are recorded first with
+    ``record`` (None: the arguments that recording ``needs`` were not all given, and ``error``
+    says so)."""
+    if not path.exists():
+        if record is None:
+            error(f"{path} does not exist: recording it needs {needs}")
+        path.write_text(json.dumps(record()))
+    return json.loads(path.read_text())
