@@ -31,6 +31,11 @@ EF_SEARCH = 800
 HNSW: dict[str, Any] = {"space": "cosine", "ef_construction": 100, "ef_search": EF_SEARCH,
                         "max_neighbors": 16}
 BATCH = 2000
+# SQLite's "database is locked" (SQLITE_BUSY) comes back at once, without waiting out Chroma's
+# busy timeout, when two connections of one process deadlock on a lock upgrade: seen when a
+# second client opens a store the first has just written to. The write was rolled back, so
+# the call is tried again after these pauses (6.35 s in all) before it counts as a failure.
+BUSY_WAITS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,21 @@ def _client(path: Path | None, url: str) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
+def _when_free(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, tried again after each of BUSY_WAITS while SQLite reports the
+    database locked; any other failure, or the last one, is raised."""
+    import time
+
+    for pause in (*BUSY_WAITS, None):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            if pause is None or "database is locked" not in str(exc):
+                raise
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
 def _one_line(exc: BaseException, limit: int = 200) -> str:
     """The exception as one short line: its type and the first line of its message."""
     text = (str(exc).strip().splitlines() or [""])[0]
@@ -74,8 +94,8 @@ class ChromaIndex:
         self.url = url
         self.model = model
         try:
-            self._client = _client(path, url)
-            self._collection = self._open(collection)
+            self._client = _when_free(_client, path, url)
+            self._collection = _when_free(self._open, collection)
         except (BadInput, StoreUnavailable):
             raise
         except Exception as exc:
@@ -126,7 +146,7 @@ class ChromaIndex:
 
     def _guard(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            return _when_free(fn, *args, **kwargs)
         except Exception as exc:
             if self.url:
                 raise StoreUnavailable(

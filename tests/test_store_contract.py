@@ -320,3 +320,56 @@ def test_cli_takes_the_server_from_the_environment(tmp_path, monkeypatch, capsys
         from corpus.store import Store
 
         assert served.count() == len(list(Store(data / "store.sqlite").index_rows())) > 8
+
+
+class _Locked(Exception):
+    """What chromadb raises when SQLite answers SQLITE_BUSY at once (the message is Chroma's)."""
+
+    def __init__(self) -> None:
+        super().__init__("Database error: error returned from database: (code: 5) database is "
+                         "locked")
+
+
+def _locked_then(value: object, times: int):
+    calls: list[int] = []
+
+    def fn() -> object:
+        calls.append(1)
+        if len(calls) <= times:
+            raise _Locked()
+        return value
+
+    return fn, calls
+
+
+def test_a_locked_database_is_tried_again_until_it_is_free(tmp_path, monkeypatch):
+    monkeypatch.setattr("assistant.chroma_store.BUSY_WAITS", (0.0, 0.0, 0.0))
+    idx = ChromaIndex(tmp_path / "chroma", model="m")
+    fn, calls = _locked_then(7, times=3)
+    assert idx._guard("counting vectors", fn) == 7
+    assert len(calls) == 4
+
+
+def test_a_database_locked_past_every_pause_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr("assistant.chroma_store.BUSY_WAITS", (0.0, 0.0))
+    idx = ChromaIndex(tmp_path / "chroma", model="m")
+    fn, calls = _locked_then(7, times=99)
+    with pytest.raises(StoreUnavailable) as err:
+        idx._guard("counting vectors", fn)
+    assert len(calls) == 3
+    assert str(err.value) == ("the embedded Chroma store failed while counting vectors "
+                              "(_Locked: Database error: error returned from database: (code: 5)"
+                              " database is locked)")
+
+
+def test_other_failures_are_not_tried_again(tmp_path):
+    idx = ChromaIndex(tmp_path / "chroma", model="m")
+    calls: list[int] = []
+
+    def fn() -> None:
+        calls.append(1)
+        raise ValueError("bad id")
+
+    with pytest.raises(StoreUnavailable, match=r"\(ValueError: bad id\)$"):
+        idx._guard("deleting vectors", fn)
+    assert calls == [1]
