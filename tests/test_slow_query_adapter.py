@@ -43,7 +43,9 @@ def test_the_shipped_adapter_keeps_the_answering_clause_first(embedder, question
     assert abs(float(np.linalg.norm(q)) - 1) < 1e-5
     scores = clauses @ q
     assert PASSAGES[int(np.argmax(scores))] == best
-    assert float(scores.max()) == pytest.approx(cosine, abs=0.01)
+    # int8 kernels differ by CPU: on an AMD EPYC (AVX-512 VNNI) two cosines moved by 0.012;
+    # the adapter still moves every one by 0.13 or more from the plain embedding's
+    assert float(scores.max()) == pytest.approx(cosine, abs=0.03)
 
 
 def test_a_short_training_run_gives_an_adapter_the_runtime_loads(tmp_path):
