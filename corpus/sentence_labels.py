@@ -31,6 +31,7 @@ class LabelledSentence:
     sha256: str
     labels: tuple[str, ...]
     severity: str  # high | medium | low | favourable | none
+    batch: int = 0  # the labelling batch (corpus/sentence_labels.md); 0 when not given
 
     @property
     def against_user(self) -> bool:
@@ -48,7 +49,7 @@ def read_labels(path: Path | None = None) -> list[LabelledSentence]:
             r = json.loads(line)
             rows.append(LabelledSentence(r["id"], r["collection"], r["platform"], r["doc_type"],
                                          int(r["n"]), r["sha256"], tuple(r["labels"]),
-                                         r["severity"]))
+                                         r["severity"], int(r.get("batch", 0))))
         except (ValueError, KeyError, TypeError) as exc:
             raise BadInput(f"{path}:{i}: not a labelled sentence ({exc})") from None
     return rows

@@ -129,17 +129,38 @@ def severity_pred(slugs: list[str], pred: np.ndarray, conf: np.ndarray, current:
     return out
 
 
-def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, cache: Path
-          ) -> dict[str, Any]:
-    """Every system given, on the held-out sentences: the label model in ``current_dir``
-    (``train-labels``' own, or the shipped one when None), the fine-tuned classifier in
-    ``model_dir`` and the TF-IDF + SVM baseline on ``data``, when given."""
+def heldout_rows() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def batch_rows(path: Path, batch: int | None, ota: Path) -> list[dict[str, Any]]:
+    """Hand-labelled training sentences (``corpus/sentence_labels.jsonl`` format) of one
+    labelling batch, or all, with their texts rebuilt from the OTA snapshot: to measure a model
+    trained before that batch joined the training data on the batch's unseen services."""
+    from corpus.sentence_labels import read_labels, texts
+
+    rows = [r for r in read_labels(path) if batch is None or r.batch == batch]
+    if not rows:
+        from corpus.errors import BadInput
+
+        raise BadInput(f"{path} has no sentences of batch {batch}")
+    return [{"platform": r.platform, "doc_type": r.doc_type, "text": t,
+             "labels": list(r.labels), "severity": r.severity}
+            for r, t in zip(rows, texts(rows, ota), strict=True)]
+
+
+def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, cache: Path,
+          rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Every system given, on the held-out sentences (or ``rows`` of the same form): the label
+    model in ``current_dir`` (``train-labels``' own, or the shipped one when None), the
+    fine-tuned classifier in ``model_dir`` and the TF-IDF + SVM baseline on ``data``, when
+    given."""
     from assistant.embedder_factory import make_embedder
     from assistant.labels import SHIPPED, assign, label_texts, read_model
     from corpus.taxonomy import load_taxonomy
 
-    rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = heldout_rows() if rows is None else rows
     texts = [r["text"] for r in rows]
     slugs = [c.slug for c in load_taxonomy()]
     gold = matrix(rows, slugs)
@@ -197,9 +218,12 @@ def markdown(report: dict[str, Any]) -> str:
     names = list(report["systems"])
     first = report["systems"][names[0]]["per_category"]
     cells = " | ".join(f"{n} P / R / F1" for n in names)
-    out = ["# Clause labels on the hand-labelled held-out set", "",
-           f"- set: evals/suites/labels/heldout.jsonl: {report['sentences']} hand-labelled "
-           f"sentences, {report['documents']} documents of services no label model trains on",
+    where = report.get("set", "")
+    out = ["# Clause labels on " + ("hand-labelled training sentences" if where else
+                                    "the hand-labelled held-out set"), "",
+           f"- set: {where or 'evals/suites/labels/heldout.jsonl'}: {report['sentences']} "
+           f"hand-labelled sentences, {report['documents']} documents"
+           + ("" if where else " of services no label model trains on"),
            "- High/Medium: the label model's own severity (with its severity gate when it has "
            "one); for the other systems, the ToS;DR neighbour rule applied to their categories "
            "with the label model's ToS;DR assessments",
@@ -241,6 +265,11 @@ def main(argv: list[str] | None = None) -> int:
                    "baseline trained on it")
     s.add_argument("--model", type=Path,
                    help="adds a fine-tuned classifier folder (python -m assistant.label_train)")
+    s.add_argument("--sentences", type=Path, help="score on hand-labelled training sentences "
+                   "(corpus/sentence_labels.jsonl format) instead of the held-out set")
+    s.add_argument("--batch", type=int, help="with --sentences: only this labelling batch")
+    s.add_argument("--ota", type=Path, help="with --sentences: the OTA snapshot their texts "
+                   "come from (../shared/policy-docs/ota)")
     s.add_argument("--out", type=Path, help="write the report as JSON")
     s.add_argument("--md", type=Path, help="write the table per category as Markdown")
     for q in (c, s):
@@ -252,7 +281,14 @@ def main(argv: list[str] | None = None) -> int:
         a.out.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
         print(json.dumps({k: res["thresholds"][k] for k in res["thresholds"]}))
         return 0
-    rep = score(a.data, a.model, a.current, a.cache_dir)
+    rows = None
+    if a.sentences:
+        if not a.ota:
+            p.error("--sentences needs --ota")
+        rows = batch_rows(a.sentences, a.batch, a.ota)
+    rep = score(a.data, a.model, a.current, a.cache_dir, rows)
+    if a.sentences:
+        rep["set"] = f"{a.sentences}" + (f", batch {a.batch}" if a.batch is not None else "")
     if a.out:
         a.out.write_text(json.dumps(rep, indent=1) + "\n", encoding="utf-8")
     if a.md:

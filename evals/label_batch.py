@@ -1,0 +1,197 @@
+"""Draw a batch of sentences for hand labelling, and collect the labelled worksheets into
+``corpus/sentence_labels.jsonl`` rows (provenance and rules: ``corpus/sentence_labels.md``).
+
+    python -m evals.label_batch draw --ota OTA --seed 2340 --tos 16 --privacy 12 --out DIR
+    python -m evals.label_batch collect DIR --ota OTA --batch 4 --out rows.jsonl
+
+``draw`` shuffles the services no labelled row or held-out sentence comes from (minus
+``EXCLUDED``) with ``random.Random(seed)``, walks them in that order, takes the Terms of
+Service of the first ``--tos`` that have one, then the Privacy Policy of the next ``--privacy``
+that have one (a service passed while terms were wanted is not revisited), and cuts from each a
+contiguous run of ``--run`` sentences at a random start (the whole document when shorter), so
+runs are not picked for density. A document whose run repeats sentences already labelled or
+held out (another service's copy of the same policy) is passed over. Each document becomes
+``DIR/sheets/<prefix>.jsonl`` ({"id", "n", "section", "text"} per sentence); the labeller
+writes ``DIR/labelled/<prefix>.jsonl`` ({"id", "labels", "severity"} per sentence).
+``collect`` checks every labelled sheet against its worksheet and the taxonomy and writes the
+rows, with each text's digest and the batch number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from corpus.errors import BadInput
+
+HELDOUT = Path(__file__).parent / "suites" / "labels" / "heldout.jsonl"
+EXCLUDED = {
+    "Match": "Match Group owns OkCupid, a held-out service",
+    "Tinder": "Match Group owns OkCupid, a held-out service",
+    "Doubao": "not in English",
+    "Wenxinyiyan": "not in English",
+}
+SHORT = {"Terms of Service": "tos", "Privacy Policy": "pp"}
+SEVERITIES = ("high", "medium", "low", "favourable")
+REPEATS_ALLOWED = 2  # sentences of a run that may already be labelled ("Contact us." ...)
+
+
+def prefix(platform: str, doc_type: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", platform.lower()).strip("-")
+    return f"{slug}-{SHORT.get(doc_type, re.sub(r'[^a-z0-9]+', '', doc_type.lower()))}"
+
+
+def _documents(ota: Path) -> dict[tuple[str, str, str], Any]:
+    from corpus.loaders.ota import load_ota
+
+    if not (ota / "MANIFEST.jsonl").is_file():
+        raise BadInput(f"{ota} is not an Open Terms Archive snapshot (no MANIFEST.jsonl)")
+    return {(d.collection, d.platform, d.doc_type): d for d in load_ota(ota, lambda p: None)
+            if d.kind == "current"}
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    """(sentence, section) in the order ``document_sentences`` numbers them."""
+    from corpus.segment import segment
+    from corpus.sentence_labels import MIN_CHARS
+    from corpus.text import sentence_spans
+
+    return [(seg.text[s:e], seg.section) for seg in segment(text)
+            for s, e in sentence_spans(seg.text) if e - s >= MIN_CHARS]
+
+
+def draw(ota: Path, seed: int, tos: int, privacy: int, run: int, out: Path) -> list[dict]:
+    """Write one worksheet per drawn document; return what was drawn or passed over."""
+    from corpus.sentence_labels import digest, document_sentences, read_labels
+
+    docs = _documents(ota)
+    labelled = read_labels()
+    heldout = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()
+               if line.strip()]
+    taken = {r.platform for r in labelled} | {r["platform"] for r in heldout}
+    seen = {digest(r["text"]) for r in heldout}
+    for key in {(r.collection, r.platform, r.doc_type) for r in labelled}:
+        seen.update(digest(s) for s in document_sentences(docs[key].text))
+    services = sorted({p for _, p, _ in docs} - taken - set(EXCLUDED))
+    rng = random.Random(seed)
+    rng.shuffle(services)
+    want = [("Terms of Service", tos), ("Privacy Policy", privacy)]
+    drawn: list[dict] = []
+    (out / "sheets").mkdir(parents=True, exist_ok=True)
+    for service in services:
+        if not want:
+            break
+        doc_type, left = want[0]
+        keys = sorted(k for k in docs if k[1] == service and k[2] == doc_type)
+        if not keys:
+            continue
+        key = keys[0]  # the first collection holding it
+        sentences = _sections(docs[key].text)
+        start = rng.randrange(max(1, len(sentences) - run + 1))
+        part = list(enumerate(sentences))[start:start + run]
+        repeats = sum(digest(s) in seen for _, (s, _) in part)
+        entry = {"collection": key[0], "platform": service, "doc_type": doc_type,
+                 "first": start, "last": start + len(part) - 1,
+                 "sentences": len(sentences), "repeats": repeats}
+        if repeats > REPEATS_ALLOWED:
+            drawn.append({**entry, "passed_over": "repeats sentences already labelled"})
+            continue
+        name = prefix(service, doc_type)
+        with open(out / "sheets" / f"{name}.jsonl", "w", encoding="utf-8") as f:
+            for n, (text, section) in part:
+                f.write(json.dumps({"id": f"{name}-{n}", "n": n, "section": section,
+                                    "text": text}, ensure_ascii=False) + "\n")
+        seen.update(digest(s) for s, _ in sentences)
+        drawn.append({**entry, "sheet": name})
+        want[0] = (doc_type, left - 1)
+        if left == 1:
+            want.pop(0)
+    if want:
+        raise BadInput(f"only {len([d for d in drawn if 'sheet' in d])} documents could be "
+                       f"drawn; {want} still wanted")
+    return drawn
+
+
+def collect(folder: Path, ota: Path, batch: int) -> list[dict]:
+    """Every labelled sheet under ``folder/labelled`` as rows of the labels file, checked
+    against its worksheet (same ids in the same order, same text) and the taxonomy."""
+    from corpus.sentence_labels import digest, document_sentences
+    from corpus.taxonomy import load_taxonomy
+
+    slugs = {c.slug for c in load_taxonomy()}
+    meta = {d["sheet"]: d for d in json.loads((folder / "drawn.json").read_text())
+            if "sheet" in d}
+    docs = _documents(ota)
+    rows: list[dict] = []
+    for name, d in meta.items():
+        sheet = [json.loads(x) for x in (folder / "sheets" / f"{name}.jsonl").read_text(
+            encoding="utf-8").splitlines() if x.strip()]
+        path = folder / "labelled" / f"{name}.jsonl"
+        if not path.is_file():
+            raise BadInput(f"{path} is missing: every drawn document must be labelled")
+        got = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()
+               if x.strip()]
+        if [g.get("id") for g in got] != [s["id"] for s in sheet]:
+            raise BadInput(f"{path}: the ids are not those of its worksheet, in order")
+        texts = document_sentences(docs[(d["collection"], d["platform"], d["doc_type"])].text)
+        for s, g in zip(sheet, got, strict=True):
+            labels, severity = list(g.get("labels") or []), g.get("severity")
+            if not set(labels) <= slugs:
+                raise BadInput(f"{s['id']}: {sorted(set(labels) - slugs)} not in the taxonomy")
+            if (severity == "none") != (not labels) or severity not in (*SEVERITIES, "none"):
+                raise BadInput(f"{s['id']}: severity {severity!r} does not fit labels {labels}")
+            if texts[s["n"]] != s["text"]:
+                raise BadInput(f"{s['id']}: the snapshot's sentence {s['n']} is not the "
+                               "worksheet's")
+            rows.append({"id": s["id"], "collection": d["collection"], "platform": d["platform"],
+                         "doc_type": d["doc_type"], "n": s["n"], "sha256": digest(s["text"]),
+                         "labels": labels, "severity": severity, "batch": batch})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m evals.label_batch", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("draw")
+    d.add_argument("--seed", type=int, required=True)
+    d.add_argument("--tos", type=int, default=14)
+    d.add_argument("--privacy", type=int, default=14)
+    d.add_argument("--run", type=int, default=50)
+    d.add_argument("--out", type=Path, required=True)
+    c = sub.add_parser("collect")
+    c.add_argument("folder", type=Path)
+    c.add_argument("--batch", type=int, required=True)
+    c.add_argument("--out", type=Path, required=True)
+    for q in (d, c):
+        q.add_argument("--ota", type=Path, required=True,
+                       help="the Open Terms Archive snapshot (../shared/policy-docs/ota)")
+    a = p.parse_args(argv)
+    try:
+        if a.cmd == "draw":
+            drawn = draw(a.ota, a.seed, a.tos, a.privacy, a.run, a.out)
+            (a.out / "drawn.json").write_text(json.dumps(drawn, indent=1) + "\n",
+                                              encoding="utf-8")
+            for e in drawn:
+                print(f"{e['platform']} {e['doc_type']} ({e['collection']}): sentences "
+                      f"{e['first']}-{e['last']} of {e['sentences']}"
+                      + (f" - passed over: {e['passed_over']}" if "passed_over" in e else ""))
+            return 0
+        rows = collect(a.folder, a.ota, a.batch)
+    except BadInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    a.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                     encoding="utf-8")
+    print(f"{len(rows)} sentences of {len({r['id'].rsplit('-', 1)[0] for r in rows})} "
+          f"documents, {sum(bool(r['labels']) for r in rows)} labelled -> {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

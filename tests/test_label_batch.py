@@ -1,0 +1,175 @@
+"""Drawing a batch of sentences for hand labelling and collecting the labelled worksheets
+(evals/label_batch.py), on a small Open Terms Archive snapshot written here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from corpus import sentence_labels
+from evals import label_batch, label_heldout
+
+
+def _para(service: str, doc: str, k: int) -> str:
+    return f"Sentence {k} of the {doc} of {service} says something about the service."
+
+
+def _doc(service: str, doc: str, n: int) -> str:
+    return f"# {doc}\n\n" + "\n\n".join(_para(service, doc, k) for k in range(n)) + "\n"
+
+
+DOCS = {
+    ("Alpha", "Terms of Service"): _doc("Alpha", "terms", 6),
+    ("Alpha", "Privacy Policy"): _doc("Alpha", "policy", 6),
+    ("Beta", "Terms of Service"): _doc("Beta", "terms", 6),      # held out
+    ("Match", "Terms of Service"): _doc("Match", "terms", 6),    # excluded by name
+    ("Gamma", "Terms of Service"): _doc("Gamma", "terms", 8),
+    ("Delta", "Terms of Service"): _doc("Delta", "terms", 2),    # shorter than a run
+    ("Copy", "Privacy Policy"): _doc("Alpha", "policy", 6),      # Alpha's policy again
+    ("Epsilon", "Privacy Policy"): _doc("Epsilon", "policy", 5),
+}
+
+
+@pytest.fixture()
+def snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "ota"
+    lines = []
+    for (service, doc_type), text in DOCS.items():
+        path = root / "demo-versions" / service / f"{doc_type}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        lines.append(json.dumps({"kind": "latest", "service": service, "terms_type": doc_type,
+                                 "our_path": f"shared/policy-docs/ota/demo-versions/{service}/"
+                                             f"{doc_type}.md", "commit_date": "2026-01-01"}))
+    (root / "MANIFEST.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Alpha's privacy policy is labelled already (batch 1); Beta is held out
+    alpha = sentence_labels.document_sentences(DOCS[("Alpha", "Privacy Policy")])
+    labelled = tmp_path / "labels.jsonl"
+    labelled.write_text("".join(json.dumps({
+        "id": f"alpha-pp-{n}", "collection": "demo-versions", "platform": "Alpha",
+        "doc_type": "Privacy Policy", "n": n, "sha256": sentence_labels.digest(t),
+        "labels": [], "severity": "none", "batch": 1}) + "\n" for n, t in enumerate(alpha)),
+        encoding="utf-8")
+    monkeypatch.setattr(sentence_labels, "LABELS_FILE", labelled)
+    heldout = tmp_path / "heldout.jsonl"
+    heldout.write_text(json.dumps({"platform": "Beta", "text": _para("Beta", "terms", 0),
+                                   "labels": [], "severity": "none"}) + "\n", encoding="utf-8")
+    monkeypatch.setattr(label_batch, "HELDOUT", heldout)
+    return root
+
+
+def _sheet(folder: Path, name: str) -> list[dict]:
+    return [json.loads(x) for x in (folder / "sheets" / f"{name}.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+
+
+def test_draw_takes_runs_of_unlabelled_services_and_passes_over_copies(snapshot, tmp_path,
+                                                                       capsys):
+    out = tmp_path / "batch"
+    assert label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
+                             "--privacy", "1", "--run", "3", "--out", str(out)]) == 0
+    drawn = json.loads((out / "drawn.json").read_text())
+    # Alpha is labelled, Beta held out, Match excluded; Copy repeats Alpha's labelled policy
+    assert sorted(d["sheet"] for d in drawn if "sheet" in d) == ["delta-tos", "epsilon-pp",
+                                                                 "gamma-tos"]
+    assert [d["platform"] for d in drawn if "passed_over" in d] == ["Copy"]
+    assert not {d["platform"] for d in drawn} & {"Alpha", "Beta", "Match"}
+    for name, doc in (("gamma-tos", ("Gamma", "Terms of Service")),
+                      ("delta-tos", ("Delta", "Terms of Service")),
+                      ("epsilon-pp", ("Epsilon", "Privacy Policy"))):
+        sheet = _sheet(out, name)
+        whole = sentence_labels.document_sentences(DOCS[doc])
+        first = sheet[0]["n"]
+        assert [s["n"] for s in sheet] == list(range(first, first + min(3, len(whole))))
+        assert [s["text"] for s in sheet] == whole[first:first + 3]
+        assert [s["id"] for s in sheet] == [f"{name}-{s['n']}" for s in sheet]
+    assert "Copy Privacy Policy (demo-versions): sentences" in capsys.readouterr().out
+    # the same seed draws the same runs
+    again = tmp_path / "again"
+    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
+                      "--privacy", "1", "--run", "3", "--out", str(again)])
+    assert json.loads((again / "drawn.json").read_text()) == drawn
+
+
+def test_draw_says_when_too_few_documents_are_left(snapshot, tmp_path, capsys):
+    assert label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "3",
+                             "--privacy", "1", "--out", str(tmp_path / "b")]) == 2
+    # seed 7 shuffles Gamma, Delta, Copy, Epsilon: the privacy policies come after the terms
+    assert capsys.readouterr().err.startswith(
+        "error: only 2 documents could be drawn; [('Terms of Service', 1), "
+        "('Privacy Policy', 1)] still wanted")
+
+
+def _label(out: Path, name: str, rows: list[tuple[list[str], str]]) -> None:
+    sheet = _sheet(out, name)
+    (out / "labelled").mkdir(exist_ok=True)
+    (out / "labelled" / f"{name}.jsonl").write_text("".join(
+        json.dumps({"id": s["id"], "labels": labels, "severity": sev}) + "\n"
+        for s, (labels, sev) in zip(sheet, rows, strict=True)), encoding="utf-8")
+
+
+def test_collect_checks_the_sheets_and_writes_rows_that_rebuild(snapshot, tmp_path, capsys):
+    out = tmp_path / "batch"
+    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
+                      "--privacy", "1", "--run", "3", "--out", str(out)])
+    none = ([], "none")
+    term = (["account-termination"], "medium")
+    _label(out, "gamma-tos", [term, none, none])
+    _label(out, "delta-tos", [none, none])
+    _label(out, "epsilon-pp", [(["data-sale"], "favourable"), none, none])
+    capsys.readouterr()
+    rows_file = tmp_path / "rows.jsonl"
+    assert label_batch.main(["collect", str(out), "--ota", str(snapshot), "--batch", "4",
+                             "--out", str(rows_file)]) == 0
+    assert capsys.readouterr().out.startswith("8 sentences of 3 documents, 2 labelled")
+    rows = sentence_labels.read_labels(rows_file)
+    assert {r.batch for r in rows} == {4}
+    assert [r.labels for r in rows if r.labels] == [("account-termination",), ("data-sale",)]
+    assert sum(r.against_user for r in rows) == 1
+    texts = sentence_labels.texts(rows, snapshot)
+    assert texts[0] == _sheet(out, "gamma-tos")[0]["text"]
+    # the scoring command reads them back, one batch at a time
+    got = label_heldout.batch_rows(rows_file, 4, snapshot)
+    assert [g["text"] for g in got] == texts and got[0]["labels"] == ["account-termination"]
+    with pytest.raises(label_batch.BadInput, match="has no sentences of batch 3"):
+        label_heldout.batch_rows(rows_file, 3, snapshot)
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ([(["no-such-category"], "low"), ([], "none"), ([], "none")],
+     r"gamma-tos-\d+: \['no-such-category'\] not in the taxonomy"),
+    ([(["data-sale"], "none"), ([], "none"), ([], "none")],
+     r"gamma-tos-\d+: severity 'none' does not fit labels \['data-sale'\]"),
+    ([([], "none"), ([], "none")], "the ids are not those of its worksheet"),
+])
+def test_collect_refuses_a_bad_sheet(snapshot, tmp_path, capsys, rows, message):
+    out = tmp_path / "batch"
+    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
+                      "--privacy", "1", "--run", "3", "--out", str(out)])
+    _label(out, "delta-tos", [([], "none"), ([], "none")])
+    _label(out, "epsilon-pp", [([], "none")] * 3)
+    if len(rows) == 3:
+        _label(out, "gamma-tos", rows)
+    else:  # a sheet one sentence short
+        sheet = _sheet(out, "gamma-tos")[:2]
+        (out / "labelled" / "gamma-tos.jsonl").write_text("".join(
+            json.dumps({"id": s["id"], "labels": [], "severity": "none"}) + "\n"
+            for s in sheet), encoding="utf-8")
+    assert label_batch.main(["collect", str(out), "--ota", str(snapshot), "--batch", "4",
+                             "--out", str(tmp_path / "rows.jsonl")]) == 2
+    import re
+
+    assert re.search(message, capsys.readouterr().err)
+    assert not (tmp_path / "rows.jsonl").exists()
+
+
+def test_collect_needs_every_drawn_document_labelled(snapshot, tmp_path, capsys):
+    out = tmp_path / "batch"
+    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
+                      "--privacy", "1", "--run", "3", "--out", str(out)])
+    _label(out, "gamma-tos", [([], "none")] * 3)
+    assert label_batch.main(["collect", str(out), "--ota", str(snapshot), "--batch", "4",
+                             "--out", str(tmp_path / "rows.jsonl")]) == 2
+    assert "labelled/delta-tos.jsonl is missing" in capsys.readouterr().err
