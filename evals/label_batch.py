@@ -65,12 +65,15 @@ def _sections(text: str) -> list[tuple[str, str]]:
             for s, e in sentence_spans(seg.text) if e - s >= MIN_CHARS]
 
 
-def draw(ota: Path, seed: int, tos: int, privacy: int, run: int, out: Path) -> list[dict]:
-    """Write one worksheet per drawn document; return what was drawn or passed over."""
+def draw(ota: Path, seed: int, tos: int, privacy: int, run: int, out: Path,
+         skip: tuple[str, ...] = (), labelled_file: Path | None = None) -> list[dict]:
+    """Write one worksheet per drawn document; return what was drawn or passed over. Services
+    in ``skip`` are passed over where the walk meets them, after the shuffle, so the order of
+    the others stays the seed's."""
     from corpus.sentence_labels import digest, document_sentences, read_labels
 
     docs = _documents(ota)
-    labelled = read_labels()
+    labelled = read_labels(labelled_file)
     heldout = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()
                if line.strip()]
     taken = {r.platform for r in labelled} | {r["platform"] for r in heldout}
@@ -80,7 +83,7 @@ def draw(ota: Path, seed: int, tos: int, privacy: int, run: int, out: Path) -> l
     services = sorted({p for _, p, _ in docs} - taken - set(EXCLUDED))
     rng = random.Random(seed)
     rng.shuffle(services)
-    want = [("Terms of Service", tos), ("Privacy Policy", privacy)]
+    want = [(t, k) for t, k in (("Terms of Service", tos), ("Privacy Policy", privacy)) if k]
     drawn: list[dict] = []
     (out / "sheets").mkdir(parents=True, exist_ok=True)
     for service in services:
@@ -91,6 +94,10 @@ def draw(ota: Path, seed: int, tos: int, privacy: int, run: int, out: Path) -> l
         if not keys:
             continue
         key = keys[0]  # the first collection holding it
+        if service in skip:
+            drawn.append({"collection": key[0], "platform": service, "doc_type": doc_type,
+                          "passed_over": "--skip"})
+            continue
         sentences = _sections(docs[key].text)
         start = rng.randrange(max(1, len(sentences) - run + 1))
         part = list(enumerate(sentences))[start:start + run]
@@ -163,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--tos", type=int, default=14)
     d.add_argument("--privacy", type=int, default=14)
     d.add_argument("--run", type=int, default=50)
+    d.add_argument("--skip", action="append", default=[], metavar="SERVICE",
+                   help="pass over this service (e.g. its document is not in English)")
+    d.add_argument("--labelled", type=Path, help="the labelled sentences to keep clear of "
+                   "(default corpus/sentence_labels.jsonl; an earlier copy redraws a batch)")
     d.add_argument("--out", type=Path, required=True)
     c = sub.add_parser("collect")
     c.add_argument("folder", type=Path)
@@ -174,12 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     try:
         if a.cmd == "draw":
-            drawn = draw(a.ota, a.seed, a.tos, a.privacy, a.run, a.out)
+            drawn = draw(a.ota, a.seed, a.tos, a.privacy, a.run, a.out, tuple(a.skip),
+                         a.labelled)
             (a.out / "drawn.json").write_text(json.dumps(drawn, indent=1) + "\n",
                                               encoding="utf-8")
             for e in drawn:
-                print(f"{e['platform']} {e['doc_type']} ({e['collection']}): sentences "
-                      f"{e['first']}-{e['last']} of {e['sentences']}"
+                where = (f": sentences {e['first']}-{e['last']} of {e['sentences']}"
+                         if "first" in e else "")
+                print(f"{e['platform']} {e['doc_type']} ({e['collection']}){where}"
                       + (f" - passed over: {e['passed_over']}" if "passed_over" in e else ""))
             return 0
         rows = collect(a.folder, a.ota, a.batch)

@@ -93,6 +93,27 @@ def test_draw_takes_runs_of_unlabelled_services_and_passes_over_copies(snapshot,
     assert json.loads((again / "drawn.json").read_text()) == drawn
 
 
+def test_draw_passes_over_skipped_services_and_keeps_clear_of_the_labelled_file_given(
+        snapshot, tmp_path):
+    out = tmp_path / "skip"
+    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "1",
+                      "--privacy", "1", "--run", "3", "--skip", "Gamma", "--out", str(out)])
+    drawn = json.loads((out / "drawn.json").read_text())
+    assert [(d["platform"], d.get("passed_over", d.get("sheet"))) for d in drawn] == [
+        ("Gamma", "--skip"), ("Delta", "delta-tos"),
+        ("Copy", "repeats sentences already labelled"), ("Epsilon", "epsilon-pp")]
+    # with an empty labelled file, Alpha is drawable and Copy no longer repeats labelled text
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+    out = tmp_path / "fresh"
+    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "3",
+                      "--privacy", "0", "--run", "3", "--labelled", str(empty), "--out",
+                      str(out)])
+    sheets = sorted(d["sheet"] for d in json.loads((out / "drawn.json").read_text())
+                    if "sheet" in d)
+    assert sheets == ["alpha-tos", "delta-tos", "gamma-tos"]  # Beta is still held out
+
+
 def test_draw_says_when_too_few_documents_are_left(snapshot, tmp_path, capsys):
     assert label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "3",
                              "--privacy", "1", "--out", str(tmp_path / "b")]) == 2
