@@ -100,10 +100,27 @@ def _model_with(gate: SeverityGate | None):
     return m
 
 
-def _constant_gate(intercept: float, categories: int) -> SeverityGate:
-    width = HashEmbedder.dim + 3 * categories
+def _constant_gate(intercept: float, categories: int, products: bool = True
+                   ) -> SeverityGate:
+    # embedding, probabilities, bad and good shares (and both shares times the probability)
+    width = HashEmbedder.dim + (5 if products else 3) * categories
     return SeverityGate(["unused"], np.ones(1, np.float32), np.zeros(width + 1, np.float32),
-                        intercept, 0.5)
+                        intercept, 0.5, products=products)
+
+
+def test_a_gate_saved_before_the_product_features_reads_and_applies_as_it_was() -> None:
+    k = 4
+    old = _constant_gate(50.0, k, products=False)
+    arrays, meta = old.arrays()
+    del meta["gate"]["products"]  # files written before the key existed
+    back = SeverityGate.from_arrays(arrays, meta)
+    assert back is not None and back.products is False
+    z = np.zeros((1, k), np.float32)
+    vec = HashEmbedder().embed(["x y z"])
+    assert back.proba(vec, z, z, z, ["x y z"]).tolist() == [1.0]
+    new = SeverityGate.from_arrays(*_constant_gate(-50.0, k).arrays())
+    assert new is not None and new.products is True
+    assert new.proba(vec, z, z, z, ["x y z"])[0] < 1e-20
 
 
 PROBE = ["We may terminate your account without notice.",
