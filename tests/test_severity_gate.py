@@ -155,8 +155,10 @@ def test_the_committed_labels_are_well_formed_and_keep_clear_of_the_test_service
     from corpus.taxonomy import load_taxonomy
 
     rows = sentence_labels.read_labels()
-    assert len(rows) == 4177 and len({r.id for r in rows}) == 4177
-    assert len({r.platform for r in rows}) == 82
+    assert len(rows) == 6708 and len({r.id for r in rows}) == 6708
+    assert len({r.platform for r in rows}) == 133
+    assert [sum(r.batch == b for r in rows) for b in (1, 2, 3, 4, 5)] == [
+        1400, 1396, 1381, 1400, 1131]
     slugs = {c.slug for c in load_taxonomy()}
     assert all(set(r.labels) <= slugs for r in rows)
     assert all((r.severity == "none") == (not r.labels) for r in rows)
@@ -164,7 +166,7 @@ def test_the_committed_labels_are_well_formed_and_keep_clear_of_the_test_service
         Path(__file__).parents[1] / "evals" / "suites" / "labels" / "heldout.jsonl"
     ).read_text(encoding="utf-8").splitlines() if line.strip()}
     assert len(heldout) == 14 and not heldout & {r.platform for r in rows}
-    assert sum(r.against_user for r in rows) == 466
+    assert sum(r.against_user for r in rows) == 853
 
 
 def _snapshot(root: Path, docs: dict[tuple[str, str], str]) -> Path:
@@ -271,4 +273,4 @@ def test_train_labels_with_a_snapshot_trains_the_gate_and_reports_each_stage(
 def test_every_committed_label_matches_its_sentence_in_the_shared_snapshot() -> None:
     rows = sentence_labels.read_labels()
     texts = sentence_labels.texts(rows, SHARED_OTA)
-    assert len(texts) == 4177 and all(len(t) >= 20 for t in texts)
+    assert len(texts) == 6708 and all(len(t) >= 20 for t in texts)
