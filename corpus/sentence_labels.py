@@ -57,11 +57,16 @@ def read_labels(path: Path | None = None) -> list[LabelledSentence]:
 
 def document_sentences(text: str) -> list[str]:
     """A document's sentences in order, numbered as the labels number them."""
+    return [sentence for sentence, _ in sentences_with_sections(text)]
+
+
+def sentences_with_sections(text: str) -> list[tuple[str, str]]:
+    """(sentence, section path) in ``document_sentences``' order."""
     from corpus.segment import segment
     from corpus.text import sentence_spans
 
-    return [seg.text[s:e] for seg in segment(text) for s, e in sentence_spans(seg.text)
-            if e - s >= MIN_CHARS]
+    return [(seg.text[s:e], seg.section) for seg in segment(text)
+            for s, e in sentence_spans(seg.text) if e - s >= MIN_CHARS]
 
 
 def digest(text: str) -> str:

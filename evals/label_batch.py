@@ -55,22 +55,17 @@ def _documents(ota: Path) -> dict[tuple[str, str, str], Any]:
             if d.kind == "current"}
 
 
-def _sections(text: str) -> list[tuple[str, str]]:
-    """(sentence, section) in the order ``document_sentences`` numbers them."""
-    from corpus.segment import segment
-    from corpus.sentence_labels import MIN_CHARS
-    from corpus.text import sentence_spans
-
-    return [(seg.text[s:e], seg.section) for seg in segment(text)
-            for s, e in sentence_spans(seg.text) if e - s >= MIN_CHARS]
-
-
 def draw(ota: Path, seed: int, tos: int, privacy: int, run: int, out: Path,
          skip: tuple[str, ...] = (), labelled_file: Path | None = None) -> list[dict]:
     """Write one worksheet per drawn document; return what was drawn or passed over. Services
     in ``skip`` are passed over where the walk meets them, after the shuffle, so the order of
     the others stays the seed's."""
-    from corpus.sentence_labels import digest, document_sentences, read_labels
+    from corpus.sentence_labels import (
+        digest,
+        document_sentences,
+        read_labels,
+        sentences_with_sections,
+    )
 
     docs = _documents(ota)
     labelled = read_labels(labelled_file)
@@ -98,7 +93,7 @@ def draw(ota: Path, seed: int, tos: int, privacy: int, run: int, out: Path,
             drawn.append({"collection": key[0], "platform": service, "doc_type": doc_type,
                           "passed_over": "--skip"})
             continue
-        sentences = _sections(docs[key].text)
+        sentences = sentences_with_sections(docs[key].text)
         start = rng.randrange(max(1, len(sentences) - run + 1))
         part = list(enumerate(sentences))[start:start + run]
         repeats = sum(digest(s) in seen for _, (s, _) in part)

@@ -3,6 +3,7 @@ temporary folder; slow tiers (marked) use the real model, a Chroma server, a bro
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -53,3 +54,17 @@ def cli_data(tmp_path_factory):
     assert main(["--data-dir", str(d), "--embedder", "hash", "ingest", "--quiet",
                  str(FIXTURE_OTA), str(FIXTURE_TOSDR), str(FIXTURES / "pages")]) == 0
     return d
+
+
+def ota_snapshot(root: Path, docs: dict[tuple[str, str], str]) -> Path:
+    """A minimal OTA snapshot: one collection, a MANIFEST row per document."""
+    lines = []
+    for (service, doc_type), text in docs.items():
+        path = root / "demo-versions" / service / f"{doc_type}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        lines.append(json.dumps({"kind": "latest", "service": service, "terms_type": doc_type,
+                                 "our_path": f"shared/policy-docs/ota/demo-versions/{service}/"
+                                             f"{doc_type}.md", "commit_date": "2026-01-01"}))
+    (root / "MANIFEST.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root

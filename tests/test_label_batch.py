@@ -10,6 +10,7 @@ import pytest
 
 from corpus import sentence_labels
 from evals import label_batch, label_heldout
+from tests.conftest import ota_snapshot
 
 
 def _para(service: str, doc: str, k: int) -> str:
@@ -34,16 +35,7 @@ DOCS = {
 
 @pytest.fixture()
 def snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "ota"
-    lines = []
-    for (service, doc_type), text in DOCS.items():
-        path = root / "demo-versions" / service / f"{doc_type}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        lines.append(json.dumps({"kind": "latest", "service": service, "terms_type": doc_type,
-                                 "our_path": f"shared/policy-docs/ota/demo-versions/{service}/"
-                                             f"{doc_type}.md", "commit_date": "2026-01-01"}))
-    (root / "MANIFEST.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    root = ota_snapshot(tmp_path / "ota", DOCS)
     # Alpha's privacy policy is labelled already (batch 1); Beta is held out
     alpha = sentence_labels.document_sentences(DOCS[("Alpha", "Privacy Policy")])
     labelled = tmp_path / "labels.jsonl"

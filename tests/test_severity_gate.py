@@ -23,7 +23,7 @@ from corpus.classify import train
 from corpus.errors import BadInput
 from corpus.severity import gated
 from corpus.severity_gate import SeverityGate, fits, train_gate
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ota_snapshot
 
 POINTS = FIXTURES / "label_points.jsonl"
 SHARED_OTA = Path(__file__).resolve().parents[2] / "shared" / "policy-docs" / "ota"
@@ -169,20 +169,6 @@ def test_the_committed_labels_are_well_formed_and_keep_clear_of_the_test_service
     assert sum(r.against_user for r in rows) == 853
 
 
-def _snapshot(root: Path, docs: dict[tuple[str, str], str]) -> Path:
-    """A minimal OTA snapshot: one collection, a MANIFEST row per document."""
-    lines = []
-    for (service, doc_type), text in docs.items():
-        path = root / "demo-versions" / service / f"{doc_type}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        lines.append(json.dumps({"kind": "latest", "service": service, "terms_type": doc_type,
-                                 "our_path": f"shared/policy-docs/ota/demo-versions/{service}/"
-                                             f"{doc_type}.md", "commit_date": "2026-01-01"}))
-    (root / "MANIFEST.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return root
-
-
 def _labels_for(snapshot: Path, path: Path) -> list[dict]:
     """Label every sentence of every document by a written rule (against the user when it
     comes from AGAINST), numbered as the labels file numbers them."""
@@ -209,7 +195,7 @@ def _docs() -> dict[tuple[str, str], str]:
 
 
 def test_labelled_sentences_are_rebuilt_from_the_snapshot_and_checked(tmp_path) -> None:
-    snap = _snapshot(tmp_path / "ota", _docs())
+    snap = ota_snapshot(tmp_path / "ota", _docs())
     raw = _labels_for(snap, tmp_path / "labels.jsonl")
     rows = sentence_labels.read_labels(tmp_path / "labels.jsonl")
     assert len(rows) == len(raw) == 3 * 8 * 2  # each paragraph is two sentences
@@ -234,7 +220,7 @@ def test_train_labels_with_a_snapshot_trains_the_gate_and_reports_each_stage(
     then the gate (3 folds + 1 fits), each stage announced and counted."""
     from corpus.store import Store
 
-    snap = _snapshot(tmp_path / "ota", _docs())
+    snap = ota_snapshot(tmp_path / "ota", _docs())
     _labels_for(snap, tmp_path / "labels.jsonl")
     monkeypatch.setattr(sentence_labels, "LABELS_FILE", tmp_path / "labels.jsonl")
     stages: list[list] = []
@@ -270,7 +256,7 @@ def test_train_labels_with_a_snapshot_trains_the_gate_and_reports_each_stage(
 
 @pytest.mark.slow
 @pytest.mark.skipif(not SHARED_OTA.is_dir(), reason="needs ../shared/policy-docs/ota")
-def test_every_committed_label_matches_its_sentence_in_the_shared_snapshot() -> None:
+def test_every_committed_label_matches_its_sentence_in_the_sharedota_snapshot() -> None:
     rows = sentence_labels.read_labels()
     texts = sentence_labels.texts(rows, SHARED_OTA)
     assert len(texts) == 6708 and all(len(t) >= 20 for t in texts)
