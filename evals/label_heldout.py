@@ -21,12 +21,14 @@ import argparse
 import dataclasses
 import json
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 HELDOUT = Path(__file__).parent / "suites" / "labels" / "heldout.jsonl"
+SECOND = HELDOUT.with_name("heldout_second.jsonl")
 GRID = np.round(np.arange(0.2, 0.99, 0.02), 2)
 
 
@@ -199,18 +201,52 @@ def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, c
     for name, (pred, c) in systems.items():
         if name not in severities:
             severities[name] = severity_pred(slugs, pred, c, current, vectors)
+    return _report(rows, slugs, gold, gold_sev,
+                   {name: (pred, severities[name]) for name, (pred, _) in systems.items()})
+
+
+def _report(rows: list[dict[str, Any]], slugs: list[str], gold: np.ndarray,
+            gold_sev: np.ndarray, systems: dict[str, tuple[np.ndarray, np.ndarray]]
+            ) -> dict[str, Any]:
+    """Per category (those the gold labels hold), micro, macro-F1, any label and High/Medium
+    for each system's (category matrix, High/Medium vector)."""
     present = [j for j, _ in enumerate(slugs) if gold[:, j].sum()]
     report: dict[str, Any] = {"sentences": len(rows), "documents": len({(r["platform"],
                               r["doc_type"]) for r in rows}), "systems": {}}
-    for name, (pred, _) in systems.items():
+    for name, (pred, severe) in systems.items():
         per = {slugs[j]: prf(pred[:, j], gold[:, j]) for j in present}
         report["systems"][name] = {
             "per_category": per,
             "micro": prf(pred[:, present].ravel(), gold[:, present].ravel()),
             "macro_f1": round(float(np.mean([per[slugs[j]]["f1"] for j in present])), 3),
             "any_label": prf(np.asarray(pred.any(1)), np.asarray(gold.any(1))),
-            "high_medium": prf(severities[name], gold_sev)}
+            "high_medium": prf(severe, gold_sev)}
     return report
+
+
+def agreement(second: Path) -> dict[str, Any]:
+    """A second annotator's labels of the held-out sentences (JSONL of id, labels, severity,
+    every held-out id once), scored against the held-out labels as a system would be: how far
+    two readings of the same rules agree, the ceiling a model trained on such labels meets."""
+    from corpus.errors import BadInput
+    from corpus.taxonomy import load_taxonomy
+
+    rows = heldout_rows()
+    got = {}
+    for line in second.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            got[r["id"]] = r
+    missing = [r["id"] for r in rows if r["id"] not in got]
+    if missing or len(got) != len(rows):
+        raise BadInput(f"{second} must label every held-out sentence once "
+                       f"({len(missing)} missing, {len(got)} given for {len(rows)})")
+    slugs = [c.slug for c in load_taxonomy()]
+    theirs = [got[r["id"]] for r in rows]
+    gold_sev = np.array([r["severity"] in ("high", "medium") for r in rows])
+    sev = np.array([r["severity"] in ("high", "medium") for r in theirs])
+    return _report(rows, slugs, matrix(rows, slugs), gold_sev,
+                   {"second annotator": (matrix(theirs, slugs), sev)})
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -258,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--sample", type=int, default=6000)
     c.add_argument("--precision", type=float, default=0.8)
     c.add_argument("--out", type=Path, required=True)
+    g = sub.add_parser("agree", help="score a second annotator's labels of the held-out "
+                       "sentences against the held-out labels")
+    g.add_argument("second", type=Path, nargs="?", default=SECOND)
+    g.add_argument("--out", type=Path, help="write the report as JSON")
     s = sub.add_parser("score")
     s.add_argument("--current", type=Path, help="a folder with labels-model.npz/.json (a data "
                    "dir's cache/ after train-labels; default: the shipped model)")
@@ -281,6 +321,18 @@ def main(argv: list[str] | None = None) -> int:
         a.out.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
         print(json.dumps({k: res["thresholds"][k] for k in res["thresholds"]}))
         return 0
+    if a.cmd == "agree":
+        from corpus.errors import BadInput
+
+        try:
+            rep = agreement(a.second)
+        except BadInput as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if a.out:
+            a.out.write_text(json.dumps(rep, indent=1) + "\n", encoding="utf-8")
+        _print(rep)
+        return 0
     rows = None
     if a.sentences:
         if not a.ota:
@@ -293,12 +345,16 @@ def main(argv: list[str] | None = None) -> int:
         a.out.write_text(json.dumps(rep, indent=1) + "\n", encoding="utf-8")
     if a.md:
         a.md.write_text(markdown(rep), encoding="utf-8")
+    _print(rep)
+    return 0
+
+
+def _print(rep: dict[str, Any]) -> None:
     for name, e in rep["systems"].items():
         hm = e.get("high_medium", {})
         print(f"{name}: macro-F1 {e['macro_f1']:.3f}; micro P {e['micro']['precision']:.3f} "
               f"R {e['micro']['recall']:.3f}; High/Medium P {hm.get('precision', 0):.3f} "
               f"R {hm.get('recall', 0):.3f} F1 {hm.get('f1', 0):.3f}")
-    return 0
 
 
 if __name__ == "__main__":
