@@ -71,14 +71,14 @@ def _when_free(fn: Any, *args: Any, **kwargs: Any) -> Any:
     database locked; any other failure, or the last one, is raised."""
     import time
 
-    for pause in (*BUSY_WAITS, None):
+    for pause in BUSY_WAITS:
         try:
             return fn(*args, **kwargs)
         except Exception as exc:
-            if pause is None or "database is locked" not in str(exc):
+            if "database is locked" not in str(exc):
                 raise
-            time.sleep(pause)
-    raise AssertionError("unreachable")
+        time.sleep(pause)
+    return fn(*args, **kwargs)
 
 
 def _one_line(exc: BaseException, limit: int = 200) -> str:

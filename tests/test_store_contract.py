@@ -362,6 +362,26 @@ def test_a_database_locked_past_every_pause_is_one_line(tmp_path, monkeypatch):
                               " database is locked)")
 
 
+def test_opening_a_store_that_is_locked_is_tried_again(tmp_path, monkeypatch):
+    """The path that failed CI: a second client reopening a store just written to."""
+    monkeypatch.setattr("assistant.chroma_store.BUSY_WAITS", (0.0, 0.0))
+    ChromaIndex(tmp_path / "chroma", model="m").add([("a", VECTORS["a"], META["a"])])
+    real_open = ChromaIndex._open
+    fails = [_Locked(), _Locked()]
+
+    def locked_open(self, name):
+        if fails:
+            raise fails.pop()
+        return real_open(self, name)
+
+    monkeypatch.setattr(ChromaIndex, "_open", locked_open)
+    again = ChromaIndex(tmp_path / "chroma", model="m")
+    assert fails == [] and again.count() == 1
+    fails.extend([_Locked()] * 3)
+    with pytest.raises(StoreUnavailable, match=r"is not usable \(_Locked: .*database is locked"):
+        ChromaIndex(tmp_path / "chroma", model="m")
+
+
 def test_other_failures_are_not_tried_again(tmp_path):
     idx = ChromaIndex(tmp_path / "chroma", model="m")
     calls: list[int] = []
