@@ -374,12 +374,15 @@ def keep_labels_current(store: Store, clauses: int, embedder_name: str, cache_di
                  f"({run.labels} labels, {model.info['source']} model) in {run.seconds:.1f} s")
 
 
-def label_texts(model: LabelModel, embedder: Embedder, texts: list[str]) -> list[dict[str, Any]]:
-    """Labels for clauses a user brings: categories with confidence, and a severity."""
+def label_texts(model: LabelModel, embedder: Embedder, texts: list[str],
+                vectors: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """Labels for clauses a user brings: categories with confidence, and a severity.
+    ``vectors``: the texts already embedded by ``embedder``."""
     if embedder.name != model.embedder:
         raise BadInput(f"the label model was trained on {model.embedder} vectors but the "
                        f"embedder is {embedder.name}; use the same --embedder as train-labels")
-    vecs = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
+    vecs = (vectors if vectors is not None else embedder.embed(texts) if texts
+            else np.zeros((0, embedder.dim), np.float32))
     out = []
     for labels in assign(model, vecs, texts):
         out.append({

@@ -14,8 +14,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corpus.errors import BadInput
+
+if TYPE_CHECKING:
+    from corpus.models import Document
 
 LABELS_FILE = Path(__file__).parent / "sentence_labels.jsonl"
 MIN_CHARS = 20  # sentences shorter than this were never numbered
@@ -73,19 +77,22 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def texts(rows: list[LabelledSentence], ota_root: Path) -> list[str]:
-    """The text of every row, from the OTA snapshot at ``ota_root`` (current documents)."""
+def current_documents(ota_root: Path) -> dict[tuple[str, str, str], Document]:
+    """The snapshot's current documents by (collection, platform, document type)."""
     from corpus.loaders.ota import load_ota
 
-    wanted = {(r.collection, r.platform, r.doc_type) for r in rows}
     if not (ota_root / "MANIFEST.jsonl").is_file():
         raise BadInput(f"{ota_root} is not an Open Terms Archive snapshot (no MANIFEST.jsonl); "
                        "the labelled sentences are rebuilt from ../shared/policy-docs/ota")
-    sentences: dict[tuple[str, str, str], list[str]] = {}
-    for document in load_ota(ota_root, lambda problem: None):
-        key = (document.collection, document.platform, document.doc_type)
-        if document.kind == "current" and key in wanted:
-            sentences[key] = document_sentences(document.text)
+    return {(d.collection, d.platform, d.doc_type): d
+            for d in load_ota(ota_root, lambda problem: None) if d.kind == "current"}
+
+
+def texts(rows: list[LabelledSentence], ota_root: Path) -> list[str]:
+    """The text of every row, from the OTA snapshot at ``ota_root`` (current documents)."""
+    wanted = {(r.collection, r.platform, r.doc_type) for r in rows}
+    sentences = {key: document_sentences(d.text)
+                 for key, d in current_documents(ota_root).items() if key in wanted}
     out = []
     for r in rows:
         doc = sentences.get((r.collection, r.platform, r.doc_type))

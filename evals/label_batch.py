@@ -25,11 +25,9 @@ import random
 import re
 import sys
 from pathlib import Path
-from typing import Any
 
 from corpus.errors import BadInput
 
-HELDOUT = Path(__file__).parent / "suites" / "labels" / "heldout.jsonl"
 EXCLUDED = {
     "Match": "Match Group owns OkCupid, a held-out service",
     "Tinder": "Match Group owns OkCupid, a held-out service",
@@ -46,31 +44,23 @@ def prefix(platform: str, doc_type: str) -> str:
     return f"{slug}-{SHORT.get(doc_type, re.sub(r'[^a-z0-9]+', '', doc_type.lower()))}"
 
 
-def _documents(ota: Path) -> dict[tuple[str, str, str], Any]:
-    from corpus.loaders.ota import load_ota
-
-    if not (ota / "MANIFEST.jsonl").is_file():
-        raise BadInput(f"{ota} is not an Open Terms Archive snapshot (no MANIFEST.jsonl)")
-    return {(d.collection, d.platform, d.doc_type): d for d in load_ota(ota, lambda p: None)
-            if d.kind == "current"}
-
-
 def draw(ota: Path, seed: int, tos: int, privacy: int, run: int, out: Path,
          skip: tuple[str, ...] = (), labelled_file: Path | None = None) -> list[dict]:
     """Write one worksheet per drawn document; return what was drawn or passed over. Services
     in ``skip`` are passed over where the walk meets them, after the shuffle, so the order of
     the others stays the seed's."""
     from corpus.sentence_labels import (
+        current_documents,
         digest,
         document_sentences,
         read_labels,
         sentences_with_sections,
     )
+    from evals.label_heldout import heldout_rows
 
-    docs = _documents(ota)
+    docs = current_documents(ota)
     labelled = read_labels(labelled_file)
-    heldout = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()
-               if line.strip()]
+    heldout = heldout_rows()
     taken = {r.platform for r in labelled} | {r["platform"] for r in heldout}
     seen = {digest(r["text"]) for r in heldout}
     for key in {(r.collection, r.platform, r.doc_type) for r in labelled}:
@@ -121,14 +111,14 @@ def draw(ota: Path, seed: int, tos: int, privacy: int, run: int, out: Path,
 
 def collect(folder: Path, ota: Path, batch: int) -> list[dict]:
     """Every labelled sheet under ``folder/labelled`` as rows of the labels file, checked
-    against its worksheet (same ids in the same order, same text) and the taxonomy."""
-    from corpus.sentence_labels import digest, document_sentences
+    against its worksheet (same ids in the same order) and the taxonomy; then, as training
+    will read them, against the snapshot (``corpus.sentence_labels.texts``)."""
+    from corpus.sentence_labels import LabelledSentence, digest, texts
     from corpus.taxonomy import load_taxonomy
 
     slugs = {c.slug for c in load_taxonomy()}
     meta = {d["sheet"]: d for d in json.loads((folder / "drawn.json").read_text())
             if "sheet" in d}
-    docs = _documents(ota)
     rows: list[dict] = []
     for name, d in meta.items():
         sheet = [json.loads(x) for x in (folder / "sheets" / f"{name}.jsonl").read_text(
@@ -140,19 +130,16 @@ def collect(folder: Path, ota: Path, batch: int) -> list[dict]:
                if x.strip()]
         if [g.get("id") for g in got] != [s["id"] for s in sheet]:
             raise BadInput(f"{path}: the ids are not those of its worksheet, in order")
-        texts = document_sentences(docs[(d["collection"], d["platform"], d["doc_type"])].text)
         for s, g in zip(sheet, got, strict=True):
             labels, severity = list(g.get("labels") or []), g.get("severity")
             if not set(labels) <= slugs:
                 raise BadInput(f"{s['id']}: {sorted(set(labels) - slugs)} not in the taxonomy")
             if (severity == "none") != (not labels) or severity not in (*SEVERITIES, "none"):
                 raise BadInput(f"{s['id']}: severity {severity!r} does not fit labels {labels}")
-            if texts[s["n"]] != s["text"]:
-                raise BadInput(f"{s['id']}: the snapshot's sentence {s['n']} is not the "
-                               "worksheet's")
             rows.append({"id": s["id"], "collection": d["collection"], "platform": d["platform"],
                          "doc_type": d["doc_type"], "n": s["n"], "sha256": digest(s["text"]),
                          "labels": labels, "severity": severity, "batch": batch})
+    texts([LabelledSentence(**{**r, "labels": tuple(r["labels"])}) for r in rows], ota)
     return rows
 
 

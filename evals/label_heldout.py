@@ -131,9 +131,13 @@ def severity_pred(slugs: list[str], pred: np.ndarray, conf: np.ndarray, current:
     return out
 
 
-def heldout_rows() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()]
+
+
+def heldout_rows() -> list[dict[str, Any]]:
+    return _jsonl(HELDOUT)
 
 
 def batch_rows(path: Path, batch: int | None, ota: Path) -> list[dict[str, Any]]:
@@ -170,7 +174,7 @@ def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, c
     current = read_model(current_dir or SHIPPED)
     emb = make_embedder("minilm", cache_dir=cache)
     vectors = emb.embed(texts)
-    res = label_texts(current, emb, texts)
+    res = label_texts(current, emb, texts, vectors)
     cur = np.zeros_like(gold)
     conf = np.zeros(gold.shape, dtype=np.float32)
     idx = {s: i for i, s in enumerate(slugs)}
@@ -232,11 +236,7 @@ def agreement(second: Path) -> dict[str, Any]:
     from corpus.taxonomy import load_taxonomy
 
     rows = heldout_rows()
-    got = {}
-    for line in second.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            r = json.loads(line)
-            got[r["id"]] = r
+    got = {r["id"]: r for r in _jsonl(second)}
     missing = [r["id"] for r in rows if r["id"] not in got]
     if missing or len(got) != len(rows):
         raise BadInput(f"{second} must label every held-out sentence once "
@@ -321,29 +321,23 @@ def main(argv: list[str] | None = None) -> int:
         a.out.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
         print(json.dumps({k: res["thresholds"][k] for k in res["thresholds"]}))
         return 0
-    if a.cmd == "agree":
-        from corpus.errors import BadInput
+    from corpus.errors import BadInput
 
-        try:
-            rep = agreement(a.second)
-        except BadInput as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        if a.out:
-            a.out.write_text(json.dumps(rep, indent=1) + "\n", encoding="utf-8")
-        _print(rep)
-        return 0
-    rows = None
-    if a.sentences:
-        if not a.ota:
-            p.error("--sentences needs --ota")
-        rows = batch_rows(a.sentences, a.batch, a.ota)
-    rep = score(a.data, a.model, a.current, a.cache_dir, rows)
-    if a.sentences:
-        rep["set"] = f"{a.sentences}" + (f", batch {a.batch}" if a.batch is not None else "")
+    sentences = getattr(a, "sentences", None)
+    if sentences and not a.ota:
+        p.error("--sentences needs --ota")
+    try:
+        rep = (agreement(a.second) if a.cmd == "agree" else
+               score(a.data, a.model, a.current, a.cache_dir,
+                     batch_rows(sentences, a.batch, a.ota) if sentences else None))
+    except BadInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if sentences:
+        rep["set"] = f"{sentences}" + (f", batch {a.batch}" if a.batch is not None else "")
     if a.out:
         a.out.write_text(json.dumps(rep, indent=1) + "\n", encoding="utf-8")
-    if a.md:
+    if getattr(a, "md", None):
         a.md.write_text(markdown(rep), encoding="utf-8")
     _print(rep)
     return 0

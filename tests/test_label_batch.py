@@ -48,7 +48,7 @@ def snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     heldout = tmp_path / "heldout.jsonl"
     heldout.write_text(json.dumps({"platform": "Beta", "text": _para("Beta", "terms", 0),
                                    "labels": [], "severity": "none"}) + "\n", encoding="utf-8")
-    monkeypatch.setattr(label_batch, "HELDOUT", heldout)
+    monkeypatch.setattr(label_heldout, "HELDOUT", heldout)
     return root
 
 
@@ -186,3 +186,27 @@ def test_collect_needs_every_drawn_document_labelled(snapshot, tmp_path, capsys)
     assert label_batch.main(["collect", str(out), "--ota", str(snapshot), "--batch", "4",
                              "--out", str(tmp_path / "rows.jsonl")]) == 2
     assert "labelled/delta-tos.jsonl is missing" in capsys.readouterr().err
+
+
+def test_collect_refuses_a_worksheet_text_the_snapshot_does_not_have(snapshot, tmp_path,
+                                                                     capsys):
+    out = tmp_path / "batch"
+    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
+                      "--privacy", "1", "--run", "3", "--out", str(out)])
+    for name, n in (("gamma-tos", 3), ("delta-tos", 2), ("epsilon-pp", 3)):
+        _label(out, name, [([], "none")] * n)
+    sheet = out / "sheets" / "delta-tos.jsonl"
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("Sentence 0", "Sentence 9", 1),
+                     encoding="utf-8")
+    assert label_batch.main(["collect", str(out), "--ota", str(snapshot), "--batch", "4",
+                             "--out", str(tmp_path / "rows.jsonl")]) == 2
+    assert ("delta-tos-0: sentence 0 of Delta Terms of Service does not match the labelled "
+            "text") in capsys.readouterr().err
+
+
+def test_scoring_a_batch_the_file_lacks_is_one_line(snapshot, tmp_path, capsys):
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+    assert label_heldout.main(["score", "--sentences", str(empty), "--batch", "4", "--ota",
+                               str(snapshot)]) == 2
+    assert capsys.readouterr().err == f"error: {empty} has no sentences of batch 4\n"
