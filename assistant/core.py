@@ -124,7 +124,7 @@ class Assistant:
             s = self.settings
             self._qa = self._timed("qa_ms", lambda: QAModel(
                 Path(s.qa_model) if s.qa_model else MODEL_DIR, cache_dir=s.cache_dir,
-                threads=s.threads))
+                threads=s.threads, precision=s.qa_precision))
         return self._qa
 
     @property

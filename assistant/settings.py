@@ -57,6 +57,9 @@ class Settings:
     # (auto: on, except with the test-only hash embedder)
     qa: str = "auto"
     qa_model: str = ""  # folder of another trained QA model (default: the shipped one)
+    # what the QA model computes in: auto | f32 | bf16 (auto: bf16 where the CPU has it
+    # natively, assistant/qa_model.py)
+    qa_precision: str = "auto"
     # the trained question adapter (assistant/models/query): on | off | auto
     # (auto: on when the embedder is the model it was trained for)
     query_adapter: str = "auto"
@@ -71,6 +74,9 @@ class Settings:
         if self.candidates < 0:
             raise BadInput(f"candidates must be at least 1 (0: the default), not "
                            f"{self.candidates}")
+        if self.qa_precision not in ("auto", "f32", "bf16"):
+            raise BadInput(f"$POLICY_ASSISTANT_QA_PRECISION is auto, f32 or bf16, not "
+                           f"{self.qa_precision!r}")
 
     @property
     def qa_enabled(self) -> bool:
@@ -110,6 +116,7 @@ class Settings:
             llm_model=env.get("POLICY_ASSISTANT_LLM_MODEL", ""),
             qa=env.get("POLICY_ASSISTANT_QA", "auto"),
             qa_model=env.get("POLICY_ASSISTANT_QA_MODEL", ""),
+            qa_precision=env.get("POLICY_ASSISTANT_QA_PRECISION", "auto"),
             query_adapter=env.get("POLICY_ASSISTANT_QUERY_ADAPTER", "auto"),
             query_adapter_model=env.get("POLICY_ASSISTANT_QUERY_ADAPTER_MODEL", ""),
             candidates=int(_env_number("POLICY_ASSISTANT_CANDIDATES", 0, 1)),

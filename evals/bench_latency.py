@@ -2,7 +2,7 @@
 index, per stage.
 
     python -m evals.bench_latency [--data-dir DIR] [--questions 120] [--batch-ratio 4]
-                                  [--int8-ratio]
+                                  [--int8-ratio] [--precision-ratio]
 
 Questions come from the ToS;DR question templates filled with platforms of the corpus (fixed
 seed), a third of them naming no platform. Every question runs in each column in the same
@@ -14,7 +14,9 @@ are the baseline for the ratios. Prints medians and 95th percentiles in millisec
 use one thread (as when serving). ``--batch-ratio N`` then reads each question's candidates
 (12 by default) 3 more times with N passages per inference call and with the shipped number, the
 two interleaved, and prints both medians and their ratio; ``--int8-ratio`` does the same with
-the model's weights (and activations) in int8 against the shipped float32 run time.
+the model's weights (and activations) in int8 against the shipped run time, and
+``--precision-ratio`` with the model computing in float32 and in bf16 (the shipped run time
+picks bf16 where the CPU has it natively, ``assistant.qa_model.PRECISIONS``).
 """
 
 from __future__ import annotations
@@ -61,11 +63,14 @@ def main() -> None:
                     help="also time reading with N passages per call against the default")
     ap.add_argument("--int8-ratio", action="store_true",
                     help="also time reading with int8 weights against the default")
+    ap.add_argument("--precision-ratio", action="store_true",
+                    help="also time reading in float32 and in bf16 against the default")
     args = ap.parse_args()
     a = Assistant(Settings.from_env(data_dir=args.data_dir, threads=1))
     t = time.perf_counter()
     a.ask("warm up: can the service close my account?")
-    print(f"start-up (load index, model, BM25): {time.perf_counter() - t:.1f} s")
+    print(f"start-up (load index, model, BM25): {time.perf_counter() - t:.1f} s; the QA model "
+          f"computes in {a.qa.precision if a.qa else '(off)'}")
     qs = questions(sorted(a.platform_names().values()), args.questions)
     from evals.runner import column
 
@@ -88,30 +93,35 @@ def main() -> None:
                 print(f"{mode:8} {k[:-3]:12} {statistics.median(ms):8.1f} {_pct(ms, 0.95):8.1f}")
         tot = statistics.median(stages[mode]["total_ms"])
         print(f"{mode:8} {'ratio':12} {tot / base:8.2f}x")
-    if args.batch_ratio or args.int8_ratio:
-        reading_ratios(a, qs, args.batch_ratio, args.int8_ratio)
+    if args.batch_ratio or args.int8_ratio or args.precision_ratio:
+        reading_ratios(a, qs, args.batch_ratio, args.int8_ratio, args.precision_ratio)
 
 
-def reading_ratios(a: Assistant, qs: list[str], batch: int, int8: bool, rounds: int = 3
-                   ) -> None:
+def reading_ratios(a: Assistant, qs: list[str], batch: int, int8: bool,
+                   precisions: bool = False, rounds: int = 3) -> None:
     """Reading time per question of the shipped model against each variant asked for
-    (``batch`` passages per inference call; int8 weights), interleaved (the order alternates
-    by round), on as many best candidates of hybrid retrieval as the assistant reads (12 by
-    default), for the question as typed (no platform scoping, unlike ``ask``)."""
-    from assistant.qa_model import BATCH, INT8, MODEL_DIR, QAModel
+    (``batch`` passages per inference call; int8 weights; float32 and bf16), interleaved (the
+    order alternates by round), on as many best candidates of hybrid retrieval as the
+    assistant reads (12 by default), for the question as typed (no platform scoping, unlike
+    ``ask``)."""
+    from assistant.qa_model import BATCH, MODEL_DIR, QAModel
 
     model = a.qa
     assert model is not None, "the QA model is switched off (POLICY_ASSISTANT_QA)"
     cands = [[h.text for h in a.retrieve(q, k=a.stages().candidates)] for q in qs]
-    shipped = f"shipped ({BATCH} per call, {'int8' if INT8 else 'float32'})"
+    shipped = f"shipped ({BATCH} per call, {model.precision})"
     runs: dict[str, Callable[[str, list[str]], object]] = {shipped: model.read}
+    s = a.settings
+    folder = Path(s.qa_model) if s.qa_model else MODEL_DIR
     if batch:
         runs[f"{batch} per call"] = lambda q, p: model.read(q, p, batch=batch)
     if int8:
-        s = a.settings
-        q8 = QAModel(Path(s.qa_model) if s.qa_model else MODEL_DIR, cache_dir=s.cache_dir,
-                     threads=1, int8=True)
-        runs["int8 weights"] = q8.read
+        runs["int8 weights"] = QAModel(folder, cache_dir=s.cache_dir, threads=1,
+                                       int8=True).read
+    if precisions:
+        for p in ("f32", "bf16"):
+            runs[f"computing in {p}"] = QAModel(folder, cache_dir=s.cache_dir, threads=1,
+                                                precision=p).read
     times: dict[str, list[float]] = {k: [] for k in runs}
     for r in range(rounds):
         for q, passages in zip(qs, cands, strict=True):

@@ -135,8 +135,6 @@ def evaluate(target: str | Path, settings: Any, *, fmt: str | None = None,
 
 def run_config(a: Assistant, name: str, path: Path, fmt: str, limit: int | None,
                modes: tuple[str, ...]) -> dict[str, Any]:
-    from assistant.qa_model import INT8
-
     s = a.settings
     th = a.answerer.thresholds
     stages = a.stages()
@@ -148,7 +146,8 @@ def run_config(a: Assistant, name: str, path: Path, fmt: str, limit: int | None,
         "thresholds": {"dense": th.dense, "coverage": th.coverage},
         "query_adapter": str(adapter.path) if (adapter := a.query_adapter) else "off",
         "candidates_read": stages.candidates if stages.any else 0,  # the default column
-        "qa_weights": "int8" if INT8 else "float32",
+        # what the QA model computed in (bf16 where the CPU has it natively, else f32)
+        "qa_precision": qa.precision if (qa := a.qa) is not None else "off",
         "corpus_hash": a.store.fingerprint(), "corpus_counts": a.store.counts(),
         "git_commit": git_commit(), "python": _platform.python_version(),
         "started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

@@ -69,7 +69,8 @@ def run(args: argparse.Namespace, ctx: Any) -> int:
     if ctx.settings.qa_enabled and counts["clauses"]:
         t = time.perf_counter()
         if a.qa is not None:  # converted once into the cache, so the first question is quick
-            print(f"answering model ready ({a.qa.name}, {time.perf_counter() - t:.1f} s)")
+            print(f"answering model ready ({a.qa.name}, computing in {a.qa.precision}, "
+                  f"{time.perf_counter() - t:.1f} s)")
     label_line = _labels(a, ctx, summary, quiet, counts["clauses"])
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
