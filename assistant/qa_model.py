@@ -87,7 +87,13 @@ class QAModel:
 
     def read(self, question: str, passages: list[str], batch: int = BATCH) -> list[Reading]:
         """One reading per passage, in order (``batch`` passages per inference call, by
-        length, so a short clause is never padded to a long one)."""
+        length, so a short clause is never padded to a long one). A text that comes twice is
+        read once: tracked copies of a clause are about a sixth of the candidates (122 of 720
+        for 60 benchmark questions), and a text reads the same whatever is read beside it."""
+        distinct = list(dict.fromkeys(passages))
+        if len(distinct) < len(passages):
+            once = dict(zip(distinct, self.read(question, distinct, batch), strict=True))
+            return [once[p] for p in passages]
         out: list[Reading | None] = [None] * len(passages)
         order = sorted(range(len(passages)), key=lambda i: len(passages[i]))
         request = self._compiled.create_infer_request()

@@ -69,6 +69,31 @@ def test_a_passage_reads_the_same_whatever_is_read_beside_it(model):
     assert beside[1] == alone and beside[3] == alone
 
 
+def test_a_text_that_comes_twice_is_read_once(model, monkeypatch):
+    """Tracked copies of a clause are often among the candidates; each distinct text costs
+    one inference, and every copy gets its reading, in order."""
+    q = "Can Streamly terminate my account?"
+    want = model.read(q, [TERMINATE, COOKIES])
+    calls = []
+    make = model._compiled.create_infer_request
+
+    def counting() -> object:
+        request = make()
+
+        class Counted:
+            def infer(self, inputs: dict) -> object:
+                calls.append(len(inputs["input_ids"]))
+                return request.infer(inputs)
+
+        return Counted()
+
+    monkeypatch.setattr(model, "_compiled", type("C", (), {
+        "create_infer_request": staticmethod(counting)})())
+    got = model.read(q, [TERMINATE, COOKIES, TERMINATE, TERMINATE, COOKIES])
+    assert got == [want[0], want[1], want[0], want[0], want[1]]
+    assert calls == [1, 1]
+
+
 def test_the_reader_span_holds_the_answer(model):
     r = model.read("How long does Streamly keep my listening history?", [RETENTION])[0]
     assert r.span is not None and "90 days" in RETENTION[r.span[0]:r.span[1]]
