@@ -465,18 +465,15 @@ def similar_clauses(store: Store, record_id: str, slug: str, model_name: str,
     mine = store.embeddings(model_name, [me[1]]).get(me[1])
     if mine is None:
         return []
-    rows = [r for r in store_labels.current_labelled(store, slugs=[slug])
-            if r.platform_id != me[0]]
+    rows, mat = store.memo(("category vectors", slug, model_name),
+                           lambda: _category_vectors(store, slug, model_name))
     if not rows:
         return []
-    vecs = store.embeddings(model_name, sorted({r.embed_key for r in rows}))
-    rows = [r for r in rows if r.embed_key in vecs]
-    mat = np.stack([np.frombuffer(vecs[r.embed_key], dtype=np.float32) for r in rows])
     sims = mat @ np.frombuffer(mine, dtype=np.float32)
     best: dict[str, int] = {}
     for i in np.argsort(-sims, kind="stable"):
         pid = rows[i].platform_id
-        if pid not in best:
+        if pid != me[0] and pid not in best:
             best[pid] = int(i)
             if len(best) == k:
                 break
@@ -487,6 +484,18 @@ def similar_clauses(store: Store, record_id: str, slug: str, model_name: str,
         out.append(Similar(r.record_id, r.platform, r.doc_type, r.severity,
                            round(float(sims[i]), 4), text))
     return out
+
+
+def _category_vectors(store: Store, slug: str, model_name: str
+                      ) -> tuple[list[store_labels.LabelledClause], np.ndarray]:
+    """The current clauses labelled ``slug`` that have a ``model_name`` vector, and those
+    vectors as rows of one matrix (kept by the caller until the store changes)."""
+    rows = store_labels.current_labelled(store, slugs=[slug])
+    vecs = store.embeddings(model_name, sorted({r.embed_key for r in rows}))
+    rows = [r for r in rows if r.embed_key in vecs]
+    if not rows:
+        return [], np.zeros((0, 0), np.float32)
+    return rows, np.stack([np.frombuffer(vecs[r.embed_key], dtype=np.float32) for r in rows])
 
 
 def prevalence_text(store: Store, slug: str) -> str:

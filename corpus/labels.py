@@ -20,6 +20,12 @@ from corpus.store import Store
 _CURRENT = ("SELECT DISTINCT c.record_id, c.platform_id, c.doc_type FROM clauses c "
             "JOIN documents d ON d.document_id=c.document_id "
             "JOIN occurrences o ON o.record_id=c.record_id AND o.version_id=d.current_version")
+# the same test for one clause ``c``: it occurs in its document's current version. Queries that
+# start from one category's labels use this instead of joining _CURRENT, which lists every
+# current clause first (full corpus: 310 against 45 ms a category for a record page's queries)
+_IS_CURRENT = ("EXISTS (SELECT 1 FROM occurrences o JOIN documents d ON "
+               "d.current_version=o.version_id WHERE o.record_id=c.record_id AND "
+               "d.document_id=c.document_id)")
 
 
 @dataclass(frozen=True)
@@ -148,19 +154,23 @@ def corpus_date(store: Store) -> str:
 
 def prevalence(store: Store, slug: str, doc_types: Sequence[str]) -> Prevalence:
     """How many platforms have a current clause of ``slug`` in a document of ``doc_types``,
-    out of the platforms that have a current document of one of those types."""
+    out of the platforms that have a current document of one of those types (kept until the
+    store changes)."""
+    doc_types = tuple(doc_types)
+    return store.memo(("prevalence", slug, doc_types),
+                      lambda: _prevalence(store, slug, doc_types))
+
+
+def _prevalence(store: Store, slug: str, doc_types: tuple[str, ...]) -> Prevalence:
     q = ",".join("?" * len(doc_types))
     of = store.conn.execute(
         f"SELECT COUNT(DISTINCT platform_id) FROM documents WHERE current_version IS NOT NULL "
         f"AND doc_type IN ({q})", tuple(doc_types)).fetchone()[0]
-    found = store.conn.execute(
-        f"SELECT COUNT(DISTINCT cur.platform_id) FROM ({_CURRENT}) cur JOIN labels l ON "
-        f"l.record_id=cur.record_id WHERE l.slug=? AND cur.doc_type IN ({q})",
-        (slug, *doc_types)).fetchone()[0]
-    unfav = store.conn.execute(
-        f"SELECT COUNT(DISTINCT cur.platform_id) FROM ({_CURRENT}) cur JOIN labels l ON "
-        f"l.record_id=cur.record_id WHERE l.slug=? AND l.severity != 'Favourable' AND "
-        f"cur.doc_type IN ({q})", (slug, *doc_types)).fetchone()[0]
+    found, unfav = store.conn.execute(
+        f"SELECT COUNT(DISTINCT c.platform_id), COUNT(DISTINCT CASE WHEN l.severity != "
+        f"'Favourable' THEN c.platform_id END) FROM labels l JOIN clauses c ON "
+        f"c.record_id=l.record_id WHERE l.slug=? AND c.doc_type IN ({q}) AND {_IS_CURRENT}",
+        (slug, *doc_types)).fetchone()
     return Prevalence(slug, found, of, tuple(doc_types), corpus_date(store), unfav)
 
 
@@ -180,10 +190,18 @@ class LabelledClause(NamedTuple):
 def current_labelled(store: Store, slugs: Sequence[str] = (), severities: Sequence[str] = (),
                      platform_ids: Sequence[str] = ()) -> list[LabelledClause]:
     """Current clauses with a label matching every given filter (empty filter: any):
-    record_id, platform_id, platform, doc_type, embed_key, slug, confidence, severity."""
+    record_id, platform_id, platform, doc_type, embed_key, slug, confidence, severity (kept
+    until the store changes)."""
+    key = ("current_labelled", tuple(slugs), tuple(severities), tuple(platform_ids))
+    return list(store.memo(key, lambda: tuple(_current_labelled(store, slugs, severities,
+                                                                platform_ids))))
+
+
+def _current_labelled(store: Store, slugs: Sequence[str], severities: Sequence[str],
+                      platform_ids: Sequence[str]) -> list[LabelledClause]:
     sql = ("SELECT c.record_id, c.platform_id, c.platform, c.doc_type, c.embed_key, l.slug, "
            "l.confidence, l.severity FROM labels l JOIN clauses c ON c.record_id=l.record_id "
-           f"WHERE l.record_id IN (SELECT record_id FROM ({_CURRENT}))")
+           f"WHERE {_IS_CURRENT}")
     args: list[str] = []
     for col, values in (("l.slug", slugs), ("l.severity", severities),
                         ("c.platform_id", platform_ids)):

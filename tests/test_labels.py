@@ -25,6 +25,7 @@ from corpus import labels as store_labels
 from corpus.classify import evaluate, train
 from corpus.label_rules import rule_labels
 from corpus.severity import Ratings, severity
+from corpus.store import Store
 from tests.conftest import FIXTURES, build_assistant
 
 POINTS = FIXTURES / "label_points.jsonl"
@@ -154,6 +155,39 @@ def test_prevalence_counts_are_exact(fresh_assistant) -> None:
     assert (p.found, p.of) == (0, 3)
     assert store_labels.label_counts(a.store)["account-termination"] == {"clauses": 2,
                                                                          "current": 2}
+
+
+def test_prevalence_is_kept_until_the_store_changes(fresh_assistant) -> None:
+    """Record pages ask the same prevalence and "other platforms" lists again and again, so
+    they are kept; a write through this store, or a commit by another connection (another
+    process relabelling), makes them be asked afresh."""
+    a = fresh_assistant
+    term = [_rid(a, "Streamly", "suspend or terminate"), _rid(a, "Learnify", "suspended")]
+    tos = ("Terms of Service",)
+    store_labels.replace_labels(a.store, [(term[0], "account-termination", 0.9, "High", "")],
+                                "{}")
+    assert store_labels.prevalence(a.store, "account-termination", tos).found == 1
+    asked = []
+    real = store_labels._prevalence
+
+    def counting(*args: object) -> store_labels.Prevalence:
+        asked.append(args[1])
+        return real(*args)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store_labels, "_prevalence", counting)
+        assert store_labels.prevalence(a.store, "account-termination", tos).found == 1
+        assert asked == []  # kept
+        store_labels.replace_labels(a.store, [(r, "account-termination", 0.9, "High", "")
+                                              for r in term], "{}")
+        assert store_labels.prevalence(a.store, "account-termination", tos).found == 2
+        assert asked == ["account-termination"]  # the write made it be asked again
+        assert len(store_labels.current_labelled(a.store, ["account-termination"])) == 2
+        other = Store(a.store.path)  # another connection commits
+        store_labels.replace_labels(other, [], "{}")
+        other.close()
+        assert store_labels.prevalence(a.store, "account-termination", tos).found == 0
+        assert store_labels.current_labelled(a.store, ["account-termination"]) == []
 
 
 def test_corpus_labels_and_record_page(labelled) -> None:
