@@ -97,9 +97,10 @@ class QAModel:
         out: list[Reading | None] = [None] * len(passages)
         order = sorted(range(len(passages)), key=lambda i: len(passages[i]))
         request = self._compiled.create_infer_request()
+        encoded = self._encoder.encode([(question, p) for p in passages])  # tokenised once
         for b in range(0, len(order), batch):
             idx = order[b:b + batch]
-            pairs = self._encoder.encode([(question, passages[i]) for i in idx])
+            pairs = encoded.take(idx)
             res = request.infer(pairs.arrays())
             rel, start, end, pol = (np.asarray(res[k]) for k in range(4))
             probs = _softmax(pol.astype(np.float64))

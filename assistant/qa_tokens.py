@@ -30,6 +30,18 @@ class PairBatch:
         return {"input_ids": self.input_ids, "attention_mask": self.attention_mask,
                 "token_type_ids": self.token_type_ids}
 
+    def take(self, rows: list[int]) -> PairBatch:
+        """These rows as their own batch, padded only to the longest of them: the arrays a
+        batch of just these pairs would have."""
+        width = int(self.attention_mask[rows].sum(axis=1).max())
+
+        def cut(a: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(a[rows, :width])
+
+        return PairBatch(cut(self.input_ids), cut(self.attention_mask),
+                         cut(self.token_type_ids), [self.offsets[r][:width] for r in rows],
+                         cut(self.passage))
+
 
 class PairEncoder:
     def __init__(self, tokenizer_json: Path | str, max_len: int = 256):
@@ -44,7 +56,11 @@ class PairEncoder:
         self.sep: int = tok.token_to_id("[SEP]")
 
     def encode(self, pairs: list[tuple[str, str]]) -> PairBatch:
-        qs = self.tok.encode_batch([q.strip() for q, _ in pairs], add_special_tokens=False)
+        questions = [q.strip() for q, _ in pairs]
+        distinct = list(dict.fromkeys(questions))  # one question is read against many passages
+        by_text = dict(zip(distinct, self.tok.encode_batch(distinct, add_special_tokens=False),
+                           strict=True))
+        qs = [by_text[q] for q in questions]
         ps = self.tok.encode_batch([p for _, p in pairs], add_special_tokens=False)
         rows: list[tuple[list[int], list[int], list[tuple[int, int]], list[bool]]] = []
         for q, p in zip(qs, ps, strict=True):
