@@ -19,6 +19,7 @@ import numpy as np
 
 from assistant import openvino_models as ovm
 from assistant.qa_tokens import PairEncoder, best_span
+from assistant.settings import QA_PRECISIONS
 
 MODEL_DIR = Path(__file__).with_name("models") / "qa"
 DYNAMIC_GROUP = 384
@@ -38,7 +39,7 @@ INT8 = False
 # 12 candidates at 1 thread (`python -m evals.bench_latency --precision-ratio`): bf16 p50
 # 124 ms against float32 196 ms; relevance logits within 0.08 of float32's and every suite
 # the same to 0.002 (README, "Answering stages"). Int8 read 96 ms but moved logits up to 0.71
-PRECISIONS = ("auto", "f32", "bf16")
+# (median 0.29). The choices: assistant.settings.QA_PRECISIONS
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,8 @@ def resolve_precision(precision: str) -> str:
     """``auto`` as this CPU's faster exact-enough precision; f32 and bf16 as given."""
     from corpus.errors import BadInput
 
-    if precision not in PRECISIONS:
-        raise BadInput(f"the QA model's precision is one of {', '.join(PRECISIONS)}, not "
+    if precision not in QA_PRECISIONS:
+        raise BadInput(f"the QA model's precision is one of {', '.join(QA_PRECISIONS)}, not "
                        f"{precision!r} ($POLICY_ASSISTANT_QA_PRECISION)")
     if precision == "auto":
         return "bf16" if ovm.native_bf16() else "f32"

@@ -42,6 +42,11 @@ def _env_number(name: str, default: float, minimum: float, kind: type = int) -> 
     return number
 
 
+# what the QA model may compute in (assistant/qa_model.py): auto picks bf16 where the CPU
+# has it natively, else f32
+QA_PRECISIONS = ("auto", "f32", "bf16")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
@@ -74,9 +79,9 @@ class Settings:
         if self.candidates < 0:
             raise BadInput(f"candidates must be at least 1 (0: the default), not "
                            f"{self.candidates}")
-        if self.qa_precision not in ("auto", "f32", "bf16"):
-            raise BadInput(f"$POLICY_ASSISTANT_QA_PRECISION is auto, f32 or bf16, not "
-                           f"{self.qa_precision!r}")
+        if self.qa_precision not in QA_PRECISIONS:
+            raise BadInput(f"$POLICY_ASSISTANT_QA_PRECISION is {', '.join(QA_PRECISIONS[:-1])} "
+                           f"or {QA_PRECISIONS[-1]}, not {self.qa_precision!r}")
 
     @property
     def qa_enabled(self) -> bool:

@@ -139,6 +139,8 @@ class Store:
 
     def __init__(self, path: Path | str, read_only: bool = False):
         self.path = Path(path)
+        self._memo: dict[tuple[Any, ...], Any] = {}
+        self._memo_version: tuple[int, int] | None = None
         try:
             if read_only:
                 self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True,
@@ -166,18 +168,17 @@ class Store:
         """``compute()``, kept under ``key`` until the store changes: any write through this
         connection or any commit by another (SQLite's ``data_version``). For read-only
         summaries over the whole store that a page asks again and again (a record page's
-        prevalence and "other platforms" lists: 150-900 ms each on the full corpus)."""
-        version = (self.conn.execute("PRAGMA data_version").fetchone()[0],
+        prevalence and "other platforms" lists took 450-940 ms a page on the full corpus)."""
+        version = (int(self.conn.execute("PRAGMA data_version").fetchone()[0]),
                    self.conn.total_changes)
-        memo: dict[tuple[Any, ...], Any] = self.__dict__.setdefault("_memo", {})
-        if self.__dict__.get("_memo_version") != version:
-            memo.clear()
-            self.__dict__["_memo_version"] = version
-        if key not in memo:
-            if len(memo) >= 256:
-                memo.clear()
-            memo[key] = compute()
-        return memo[key]
+        if self._memo_version != version:
+            self._memo.clear()
+            self._memo_version = version
+        if key not in self._memo:
+            if len(self._memo) >= 256:
+                self._memo.clear()
+            self._memo[key] = compute()
+        return self._memo[key]
 
     # ---- writing -------------------------------------------------------------------------
 

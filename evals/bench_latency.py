@@ -16,7 +16,7 @@ use one thread (as when serving). ``--batch-ratio N`` then reads each question's
 two interleaved, and prints both medians and their ratio; ``--int8-ratio`` does the same with
 the model's weights (and activations) in int8 against the shipped run time, and
 ``--precision-ratio`` with the model computing in float32 and in bf16 (the shipped run time
-picks bf16 where the CPU has it natively, ``assistant.qa_model.PRECISIONS``).
+picks bf16 where the CPU has it natively, ``assistant.settings.QA_PRECISIONS``).
 """
 
 from __future__ import annotations
