@@ -3,6 +3,13 @@ gradio_client against a running app (a benchmark that prints numbers, not a time
 
     python -m evals.bench_ui_load --url http://127.0.0.1:7860 --set full
     python -m evals.bench_ui_load --data-dir /work/data --set full      # starts `serve` itself
+    python -m evals.bench_ui_load --data-dir /work/data --set varied    # other questions each
+
+``fixture`` and ``full``: every session asks the same 5 questions (a follow-up and a comparison
+among them), so what the app keeps between questions (record pages' prevalence and "other
+platforms" lists, ``Store.memo``) is warm after the first session. ``varied``: each session
+asks its own 5 questions, ToS;DR templates filled with the data dir's platforms (fixed seed per
+session), so caches warm only as they would with many users.
 
 First one session alone asks the questions (the baseline, same run), then all sessions at once.
 Prints p50/p95/max latency per question, errors, and the ratio of the loaded p50 to the
@@ -54,6 +61,25 @@ def percentile(values: list[float], p: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
+def varied_questions(data_dir: str, sessions: int, per_session: int = 5) -> list[list[str]]:
+    """Each session's own questions: ToS;DR templates filled with the store's platforms."""
+    import random
+
+    from corpus.store import Store
+    from evals.templates import load_templates
+
+    store = Store(Path(data_dir) / "store.sqlite", read_only=True)
+    names = sorted(store.platforms().values())
+    store.close()
+    templates = sorted(load_templates().values())
+    out = []
+    for i in range(sessions):
+        rng = random.Random(i)
+        out.append([rng.choice(templates).replace("{platform}", rng.choice(names))
+                    for _ in range(per_session)])
+    return out
+
+
 def session(url: str, questions: list[str], out: list[float], errors: list[str],
             start: threading.Barrier | None = None, default_client: bool = False) -> None:
     from gradio_client import Client
@@ -84,14 +110,17 @@ def session(url: str, questions: list[str], out: list[float], errors: list[str],
     client.close() if hasattr(client, "close") else None
 
 
-def run_load(url: str, questions: list[str], sessions: int, default_client: bool = False
-             ) -> dict[str, Any]:
+def run_load(url: str, questions: list[str] | list[list[str]], sessions: int,
+             default_client: bool = False) -> dict[str, Any]:
+    """``questions``: the list every session asks, or one list per session."""
     lat: list[float] = []
     errors: list[str] = []
     barrier = threading.Barrier(sessions)
+    own = [questions[i] if questions and isinstance(questions[0], list) else questions
+           for i in range(sessions)]
     threads = [threading.Thread(target=session,
-                                args=(url, questions, lat, errors, barrier, default_client))
-               for _ in range(sessions)]
+                                args=(url, own[i], lat, errors, barrier, default_client))
+               for i in range(sessions)]
     t0 = time.perf_counter()
     for t in threads:
         t.start()
@@ -151,12 +180,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--embedder", choices=["minilm", "hash"])
     p.add_argument("--concurrency", type=int, default=None,
                    help="events the started app runs at once (serve --concurrency)")
-    p.add_argument("--set", choices=sorted(QUESTION_SETS), default="fixture")
+    p.add_argument("--set", choices=[*sorted(QUESTION_SETS), "varied"], default="fixture",
+                   help="the questions: the same 5 for every session, or 'varied' (each "
+                   "session its own; needs --data-dir)")
     p.add_argument("--sessions", type=int, default=20)
     p.add_argument("--json", type=Path, help="also write the numbers here")
     p.add_argument("--default-client", action="store_true",
                    help="gradio_client with its default TLS context per request")
     args = p.parse_args(argv)
+    if args.set == "varied" and not args.data_dir:
+        p.error("--set varied draws its questions from the platforms of --data-dir")
     proc = None
     if args.url:
         host = urlsplit(args.url).hostname or ""
@@ -166,8 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         proc, url = start_server(args.data_dir, args.embedder, args.concurrency)
     try:
-        questions = QUESTION_SETS[args.set]
-        base = run_load(url, questions, 1, args.default_client)
+        questions: list[str] | list[list[str]]
+        if args.set == "varied":
+            # the single-session baseline asks questions no loaded session asks
+            per = varied_questions(args.data_dir, args.sessions + 1)
+            base = run_load(url, per[-1], 1, args.default_client)
+            questions = per[:-1]
+        else:
+            questions = QUESTION_SETS[args.set]
+            base = run_load(url, questions, 1, args.default_client)
         cpu0 = cpu_seconds(proc.pid) if proc else None
         own0 = time.process_time()
         loaded = run_load(url, questions, args.sessions, args.default_client)
@@ -189,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print(f"\n{loaded['sessions']} sessions x {len(questions)} questions: "
+    asked = len(questions[0]) if args.set == "varied" else len(questions)
+    print(f"\n{loaded['sessions']} sessions x {asked} questions ({args.set}): "
           f"p50 {loaded['p50_s']:.3f} s, p95 {loaded['p95_s']:.3f} s, "
           f"max {loaded['max_s']:.3f} s, errors {loaded['errors']}; "
           f"single-session p50 {base['p50_s']:.3f} s")
