@@ -133,6 +133,9 @@ def embed_input(section: str, text: str) -> str:
     return f"{section}: {text}" if section else text
 
 
+_UNSET = object()
+
+
 class Store:
     """The records' repository: the only way into the SQLite file (``corpus.schema`` holds its
     tables). ``read_only`` opens an existing, current store without ever writing it."""
@@ -174,11 +177,14 @@ class Store:
         if self._memo_version != version:
             self._memo.clear()
             self._memo_version = version
-        if key not in self._memo:
-            if len(self._memo) >= 256:
-                self._memo.clear()
-            self._memo[key] = compute()
-        return self._memo[key]
+        value = self._memo.get(key, _UNSET)  # one read: another thread may clear it meanwhile
+        if value is not _UNSET:
+            return value
+        value = compute()
+        if len(self._memo) >= 256:
+            self._memo.clear()
+        self._memo[key] = value
+        return value
 
     # ---- writing -------------------------------------------------------------------------
 
