@@ -115,19 +115,18 @@ def collect(folder: Path, ota: Path, batch: int) -> list[dict]:
     will read them, against the snapshot (``corpus.sentence_labels.texts``)."""
     from corpus.sentence_labels import LabelledSentence, digest, texts
     from corpus.taxonomy import load_taxonomy
+    from evals.label_heldout import jsonl_rows
 
     slugs = {c.slug for c in load_taxonomy()}
     meta = {d["sheet"]: d for d in json.loads((folder / "drawn.json").read_text())
             if "sheet" in d}
     rows: list[dict] = []
     for name, d in meta.items():
-        sheet = [json.loads(x) for x in (folder / "sheets" / f"{name}.jsonl").read_text(
-            encoding="utf-8").splitlines() if x.strip()]
+        sheet = jsonl_rows(folder / "sheets" / f"{name}.jsonl")
         path = folder / "labelled" / f"{name}.jsonl"
         if not path.is_file():
             raise BadInput(f"{path} is missing: every drawn document must be labelled")
-        got = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()
-               if x.strip()]
+        got = jsonl_rows(path)
         if [g.get("id") for g in got] != [s["id"] for s in sheet]:
             raise BadInput(f"{path}: the ids are not those of its worksheet, in order")
         for s, g in zip(sheet, got, strict=True):

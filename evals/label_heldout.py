@@ -131,13 +131,31 @@ def severity_pred(slugs: list[str], pred: np.ndarray, conf: np.ndarray, current:
     return out
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+def jsonl_rows(path: Path) -> list[dict[str, Any]]:
+    """The objects of a JSON-lines file; a line that is not one is a one-line BadInput."""
+    from corpus.errors import BadInput
+
+    rows = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise BadInput(f"{path}:{i}: not JSON ({exc})") from None
+        if not isinstance(row, dict):
+            raise BadInput(f"{path}:{i}: not a JSON object")
+        rows.append(row)
+    return rows
 
 
 def heldout_rows() -> list[dict[str, Any]]:
-    return _jsonl(HELDOUT)
+    return jsonl_rows(HELDOUT)
+
+
+def severe(rows: list[dict[str, Any]]) -> np.ndarray:
+    """Which rows are labelled High or Medium (against the user)."""
+    return np.array([r["severity"] in ("high", "medium") for r in rows])
 
 
 def batch_rows(path: Path, batch: int | None, ota: Path) -> list[dict[str, Any]]:
@@ -170,7 +188,6 @@ def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, c
     texts = [r["text"] for r in rows]
     slugs = [c.slug for c in load_taxonomy()]
     gold = matrix(rows, slugs)
-    gold_sev = np.array([r["severity"] in ("high", "medium") for r in rows])
     current = read_model(current_dir or SHIPPED)
     emb = make_embedder("minilm", cache_dir=cache)
     vectors = emb.embed(texts)
@@ -205,26 +222,26 @@ def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, c
     for name, (pred, c) in systems.items():
         if name not in severities:
             severities[name] = severity_pred(slugs, pred, c, current, vectors)
-    return _report(rows, slugs, gold, gold_sev,
+    return _report(rows, slugs,
                    {name: (pred, severities[name]) for name, (pred, _) in systems.items()})
 
 
-def _report(rows: list[dict[str, Any]], slugs: list[str], gold: np.ndarray,
-            gold_sev: np.ndarray, systems: dict[str, tuple[np.ndarray, np.ndarray]]
-            ) -> dict[str, Any]:
-    """Per category (those the gold labels hold), micro, macro-F1, any label and High/Medium
-    for each system's (category matrix, High/Medium vector)."""
+def _report(rows: list[dict[str, Any]], slugs: list[str],
+            systems: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
+    """Per category (those ``rows``' labels hold), micro, macro-F1, any label and High/Medium
+    against ``rows`` for each system's (category matrix, High/Medium vector)."""
+    gold, gold_sev = matrix(rows, slugs), severe(rows)
     present = [j for j, _ in enumerate(slugs) if gold[:, j].sum()]
     report: dict[str, Any] = {"sentences": len(rows), "documents": len({(r["platform"],
                               r["doc_type"]) for r in rows}), "systems": {}}
-    for name, (pred, severe) in systems.items():
+    for name, (pred, hm) in systems.items():
         per = {slugs[j]: prf(pred[:, j], gold[:, j]) for j in present}
         report["systems"][name] = {
             "per_category": per,
             "micro": prf(pred[:, present].ravel(), gold[:, present].ravel()),
             "macro_f1": round(float(np.mean([per[slugs[j]]["f1"] for j in present])), 3),
             "any_label": prf(np.asarray(pred.any(1)), np.asarray(gold.any(1))),
-            "high_medium": prf(severe, gold_sev)}
+            "high_medium": prf(hm, gold_sev)}
     return report
 
 
@@ -236,17 +253,14 @@ def agreement(second: Path) -> dict[str, Any]:
     from corpus.taxonomy import load_taxonomy
 
     rows = heldout_rows()
-    got = {r["id"]: r for r in _jsonl(second)}
+    got = {r["id"]: r for r in jsonl_rows(second)}
     missing = [r["id"] for r in rows if r["id"] not in got]
     if missing or len(got) != len(rows):
         raise BadInput(f"{second} must label every held-out sentence once "
                        f"({len(missing)} missing, {len(got)} given for {len(rows)})")
     slugs = [c.slug for c in load_taxonomy()]
     theirs = [got[r["id"]] for r in rows]
-    gold_sev = np.array([r["severity"] in ("high", "medium") for r in rows])
-    sev = np.array([r["severity"] in ("high", "medium") for r in theirs])
-    return _report(rows, slugs, matrix(rows, slugs), gold_sev,
-                   {"second annotator": (matrix(theirs, slugs), sev)})
+    return _report(rows, slugs, {"second annotator": (matrix(theirs, slugs), severe(theirs))})
 
 
 def markdown(report: dict[str, Any]) -> str:

@@ -178,6 +178,21 @@ def test_collect_refuses_a_bad_sheet(snapshot, tmp_path, capsys, rows, message):
     assert not (tmp_path / "rows.jsonl").exists()
 
 
+def test_collect_says_which_line_of_a_labelled_sheet_is_not_json(snapshot, tmp_path, capsys):
+    out = tmp_path / "batch"
+    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
+                      "--privacy", "1", "--run", "3", "--out", str(out)])
+    for name, n in (("gamma-tos", 3), ("delta-tos", 2), ("epsilon-pp", 3)):
+        _label(out, name, [([], "none")] * n)
+    sheet = out / "labelled" / "delta-tos.jsonl"
+    lines = sheet.read_text(encoding="utf-8").splitlines()
+    sheet.write_text(lines[0] + "\n" + lines[1][:-1] + "\n", encoding="utf-8")  # cut short
+    assert label_batch.main(["collect", str(out), "--ota", str(snapshot), "--batch", "4",
+                             "--out", str(tmp_path / "rows.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {sheet}:2: not JSON (") and err.count("\n") == 1
+
+
 def test_collect_needs_every_drawn_document_labelled(snapshot, tmp_path, capsys):
     out = tmp_path / "batch"
     label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",

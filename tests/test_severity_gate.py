@@ -256,7 +256,7 @@ def test_train_labels_with_a_snapshot_trains_the_gate_and_reports_each_stage(
 
 @pytest.mark.slow
 @pytest.mark.skipif(not SHARED_OTA.is_dir(), reason="needs ../shared/policy-docs/ota")
-def test_every_committed_label_matches_its_sentence_in_the_sharedota_snapshot() -> None:
+def test_every_committed_label_matches_its_sentence_in_the_shared_ota_snapshot() -> None:
     rows = sentence_labels.read_labels()
     texts = sentence_labels.texts(rows, SHARED_OTA)
     assert len(texts) == 6708 and all(len(t) >= 20 for t in texts)
