@@ -8,8 +8,9 @@ gradio_client against a running app (a benchmark that prints numbers, not a time
 ``fixture`` and ``full``: every session asks the same 5 questions (a follow-up and a comparison
 among them), so what the app keeps between questions (record pages' prevalence and "other
 platforms" lists, ``Store.memo``) is warm after the first session. ``varied``: each session
-asks its own 5 questions, ToS;DR templates filled with the data dir's platforms (fixed seed per
-session), so caches warm only as they would with many users.
+asks its own 5 questions, drawn as ``evals.bench_latency`` draws its own (ToS;DR templates with
+the data dir's platforms, a third naming none; seeded by session), so caches warm only as they
+would with many users.
 
 First one session alone asks the questions (the baseline, same run), then all sessions at once.
 Prints p50/p95/max latency per question, errors, and the ratio of the loaded p50 to the
@@ -62,22 +63,15 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def varied_questions(data_dir: str, sessions: int, per_session: int = 5) -> list[list[str]]:
-    """Each session's own questions: ToS;DR templates filled with the store's platforms."""
-    import random
-
+    """Each session's own questions, as ``evals.bench_latency`` draws its questions (ToS;DR
+    templates with the store's platforms, a third naming none), seeded by session."""
     from corpus.store import Store
-    from evals.templates import load_templates
+    from evals.bench_latency import questions
 
     store = Store(Path(data_dir) / "store.sqlite", read_only=True)
     names = sorted(store.platforms().values())
     store.close()
-    templates = sorted(load_templates().values())
-    out = []
-    for i in range(sessions):
-        rng = random.Random(i)
-        out.append([rng.choice(templates).replace("{platform}", rng.choice(names))
-                    for _ in range(per_session)])
-    return out
+    return [questions(names, per_session, seed=i) for i in range(sessions)]
 
 
 def session(url: str, questions: list[str], out: list[float], errors: list[str],
@@ -110,17 +104,16 @@ def session(url: str, questions: list[str], out: list[float], errors: list[str],
     client.close() if hasattr(client, "close") else None
 
 
-def run_load(url: str, questions: list[str] | list[list[str]], sessions: int,
-             default_client: bool = False) -> dict[str, Any]:
-    """``questions``: the list every session asks, or one list per session."""
+def run_load(url: str, per_session: list[list[str]], default_client: bool = False
+             ) -> dict[str, Any]:
+    """One session per list of questions, all at once."""
+    sessions = len(per_session)
     lat: list[float] = []
     errors: list[str] = []
     barrier = threading.Barrier(sessions)
-    own = [questions[i] if questions and isinstance(questions[0], list) else questions
-           for i in range(sessions)]
     threads = [threading.Thread(target=session,
-                                args=(url, own[i], lat, errors, barrier, default_client))
-               for i in range(sessions)]
+                                args=(url, qs, lat, errors, barrier, default_client))
+               for qs in per_session]
     t0 = time.perf_counter()
     for t in threads:
         t.start()
@@ -199,18 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         proc, url = start_server(args.data_dir, args.embedder, args.concurrency)
     try:
-        questions: list[str] | list[list[str]]
-        if args.set == "varied":
-            # the single-session baseline asks questions no loaded session asks
-            per = varied_questions(args.data_dir, args.sessions + 1)
-            base = run_load(url, per[-1], 1, args.default_client)
-            questions = per[:-1]
+        if args.set == "varied":  # the baseline asks questions no loaded session asks
+            *per_session, alone = varied_questions(args.data_dir, args.sessions + 1)
         else:
-            questions = QUESTION_SETS[args.set]
-            base = run_load(url, questions, 1, args.default_client)
+            per_session = [QUESTION_SETS[args.set]] * args.sessions
+            alone = QUESTION_SETS[args.set]
+        base = run_load(url, [alone], args.default_client)
         cpu0 = cpu_seconds(proc.pid) if proc else None
         own0 = time.process_time()
-        loaded = run_load(url, questions, args.sessions, args.default_client)
+        loaded = run_load(url, per_session, args.default_client)
         if proc is not None and cpu0 is not None:
             loaded["server_cpu_ms_per_question"] = round(
                 (cpu_seconds(proc.pid) - cpu0) * 1000 / max(1, loaded["questions"]), 1)
@@ -229,8 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    asked = len(questions[0]) if args.set == "varied" else len(questions)
-    print(f"\n{loaded['sessions']} sessions x {asked} questions ({args.set}): "
+    print(f"\n{loaded['sessions']} sessions x {len(alone)} questions ({args.set}): "
           f"p50 {loaded['p50_s']:.3f} s, p95 {loaded['p95_s']:.3f} s, "
           f"max {loaded['max_s']:.3f} s, errors {loaded['errors']}; "
           f"single-session p50 {base['p50_s']:.3f} s")
