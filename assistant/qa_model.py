@@ -37,7 +37,7 @@ INT8 = False
 # what the CPU computes in: bf16 where it does so natively (AVX-512 BF16, AMX), float32
 # elsewhere (emulated bf16 is slower). On an AMD EPYC with AVX-512 BF16, reading 60 questions'
 # 12 candidates at 1 thread (`python -m evals.bench_latency --precision-ratio`): bf16 p50
-# 124 ms against float32 196 ms; relevance logits within 0.08 of float32's and every suite
+# 124 ms against float32 196 ms; relevance logits within 0.083 of float32's and every suite
 # the same to 0.002 (README, "Answering stages"). Int8 read 96 ms but moved logits up to 0.71
 # (median 0.29). The choices: assistant.settings.QA_PRECISIONS
 
