@@ -180,7 +180,8 @@ def _train_gate(model: LabelModel, sentences: tuple[list[Any], list[str], np.nda
     groups = [r.platform for r in rows]
     stage("training the severity gate on hand-labelled sentences", fits(groups), "fit")
     return train_gate(vecs, proba, bad, good, texts, np.array([r.against_user for r in rows]),
-                      groups, tick=progress)
+                      groups, tick=progress,
+                      random_rows=np.array([r.drawn_at_random for r in rows]))
 
 
 def save_model(model: LabelModel, folder: Path) -> Path:

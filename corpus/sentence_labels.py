@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 LABELS_FILE = Path(__file__).parent / "sentence_labels.jsonl"
 MIN_CHARS = 20  # sentences shorter than this were never numbered
+# batches whose sentences a model chose (`python -m evals.label_batch select`: those its
+# severity gate finds hard) rather than random runs: they train, but over-represent hard cases,
+# so thresholds and out-of-fold figures are taken on the other batches only
+MODEL_SELECTED = frozenset({6, 7, 8})
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,11 @@ class LabelledSentence:
     def against_user(self) -> bool:
         """The severity decision the label model's severity gate learns: High or Medium."""
         return self.severity in ("high", "medium")
+
+    @property
+    def drawn_at_random(self) -> bool:
+        """From a random run (threshold and figures are taken on these), not model-selected."""
+        return self.batch not in MODEL_SELECTED
 
 
 def read_labels(path: Path | None = None) -> list[LabelledSentence]:

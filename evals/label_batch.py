@@ -15,6 +15,12 @@ held out (another service's copy of the same policy) is passed over. Each docume
 writes ``DIR/labelled/<prefix>.jsonl`` ({"id", "labels", "severity"} per sentence).
 ``collect`` checks every labelled sheet against its worksheet and the taxonomy and writes the
 rows, with each text's digest and the batch number.
+
+``select`` draws a batch the other way: sentences the current label model finds hard for its
+severity gate (see ``select``), for training only, never for thresholds or figures.
+
+    python -m evals.label_batch select --ota OTA --data-dir DATA --seed 2360 --count 1200 \
+        --out DIR
 """
 
 from __future__ import annotations
@@ -24,7 +30,10 @@ import json
 import random
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from corpus.errors import BadInput
 
@@ -109,6 +118,124 @@ def draw(ota: Path, seed: int, tos: int, privacy: int, run: int, out: Path,
     return drawn
 
 
+def _excluded_digests(docs: dict, heldout: list[dict]) -> set[str]:
+    """Every sentence of every document of a held-out service (and of the companies
+    ``EXCLUDED`` names), so that no copy of a held-out policy under another name is drawn."""
+    from corpus.sentence_labels import digest, document_sentences
+
+    out = {digest(r["text"]) for r in heldout}
+    for (_, platform, _), doc in docs.items():
+        if platform in {r["platform"] for r in heldout} or platform in EXCLUDED:
+            out.update(digest(s) for s in document_sentences(doc.text))
+    return out
+
+
+def gate_scores(data_dir: Path, model_dir: Path | None = None
+                ) -> Callable[[list[str]], tuple[np.ndarray, float]]:
+    """A label model's (default: the shipped one) severity-gate probability of each text (NaN
+    where the category model gives it no label, so the gate never sees it) and the gate's
+    threshold; vectors are cached under ``data_dir/cache`` by text hash."""
+    def score(texts: list[str]) -> tuple[np.ndarray, float]:
+        from assistant.embedder import cached_vectors
+        from assistant.embedder_factory import make_embedder
+        from assistant.labels import SHIPPED, read_model
+
+        model = read_model(model_dir or SHIPPED)
+        if model.gate is None:
+            raise BadInput(f"the label model in {model_dir or SHIPPED} has no severity gate "
+                           "to select for")
+        vectors = cached_vectors(texts, make_embedder("minilm", cache_dir=data_dir / "cache"),
+                                 data_dir / "cache")
+        proba = model.proba(vectors if "embedding" in model.kind else None, texts)
+        rows = np.flatnonzero(model.decide(proba).any(axis=1))
+        out = np.full(len(texts), np.nan)
+        bad, good = model.near_shares(vectors[rows])
+        out[rows] = model.gate.proba(vectors[rows], proba[rows], bad, good,
+                                     [texts[r] for r in rows])
+        return out, model.gate.threshold
+    return score
+
+
+def select(ota: Path, seed: int, count: int, out: Path,
+           score: Callable[[list[str]], tuple[np.ndarray, float]], per_document: int = 10,
+           band: float = 0.5, labelled_file: Path | None = None) -> list[dict]:
+    """Sentences near or above the severity gate's threshold, for hand labelling.
+
+    Random runs (``draw``) stopped moving the gate's precision (corpus/sentence_labels.md), so
+    this batch asks about the sentences the model gets wrong most often: of every Terms of
+    Service and Privacy Policy sentence of the snapshot that is not labelled, not held out and
+    not of a held-out service (any of its documents), those ``score`` gives a gate probability
+    of at least ``band`` x its threshold; half drawn from those at or above the threshold
+    (called High/Medium), half from those below, at most ``per_document`` a document, with
+    ``random.Random(seed)``. Each worksheet row carries the sentences before and after it as
+    context. Such a batch over-represents hard cases: training uses it, but thresholds are
+    chosen on the random runs only (``corpus.sentence_labels.MODEL_SELECTED``)."""
+    from corpus.sentence_labels import (
+        current_documents,
+        digest,
+        read_labels,
+        sentences_with_sections,
+    )
+    from evals.label_heldout import heldout_rows
+
+    docs = current_documents(ota)
+    seen = _excluded_digests(docs, heldout_rows())
+    seen.update(r.sha256 for r in read_labels(labelled_file))
+    pool: list[tuple[tuple[str, str, str], int, str, str]] = []  # key, n, text, section
+    for key in sorted(docs):
+        if key[2] not in SHORT or key[1] in EXCLUDED:
+            continue
+        for n, (text, section) in enumerate(sentences_with_sections(docs[key].text)):
+            if digest(text) not in seen:
+                pool.append((key, n, text, section))
+                seen.add(digest(text))  # a sentence shared by copies is drawn once
+    print(f"scoring {len(pool)} sentences", file=sys.stderr)
+    gate, tau = score([t for _, _, t, _ in pool])
+    labelled = ~np.isnan(gate)
+    above = [int(r) for r in np.flatnonzero(labelled & (gate >= tau))]
+    near = [int(r) for r in np.flatnonzero(labelled & (gate >= band * tau) & (gate < tau))]
+    rng = random.Random(seed)
+    taken: dict[tuple[str, str, str], int] = {}
+    chosen: list[int] = []
+    for part, want in ((above, count // 2), (near, count - count // 2)):
+        rng.shuffle(part)
+        got = 0
+        for r in part:
+            if got == want:
+                break
+            key = pool[r][0]
+            if taken.get(key, 0) < per_document:
+                taken[key] = taken.get(key, 0) + 1
+                chosen.append(r)
+                got += 1
+    by_doc: dict[tuple[str, str, str], list[int]] = {}
+    for r in sorted(chosen, key=lambda r: (pool[r][0], pool[r][1])):
+        by_doc.setdefault(pool[r][0], []).append(r)
+    (out / "sheets").mkdir(parents=True, exist_ok=True)
+    drawn, names = [], set()
+    for key, picked in by_doc.items():
+        name = prefix(key[1], key[2])
+        if name in names:  # the same service's document in another collection
+            name = f"{name}-{re.sub(r'[^a-z0-9]+', '-', key[0].lower()).strip('-')}"
+        names.add(name)
+        sentences = sentences_with_sections(docs[key].text)
+        with open(out / "sheets" / f"{name}.jsonl", "w", encoding="utf-8") as f:
+            for r in picked:
+                n = pool[r][1]
+                f.write(json.dumps({
+                    "id": f"{name}-{n}", "n": n, "section": pool[r][3], "text": pool[r][2],
+                    "before": sentences[n - 1][0] if n else "",
+                    "after": sentences[n + 1][0] if n + 1 < len(sentences) else ""},
+                    ensure_ascii=False) + "\n")
+        drawn.append({"collection": key[0], "platform": key[1], "doc_type": key[2],
+                      "selected": len(picked), "sheet": name})
+    print(f"{len(pool)} sentences scored, {int(labelled.sum())} labelled by the model, "
+          f"{len(above)} at or above the gate's threshold {tau:.2f}, {len(near)} from "
+          f"{band * tau:.2f} below it; {len(chosen)} selected from {len(by_doc)} documents",
+          file=sys.stderr)
+    return drawn
+
+
 def collect(folder: Path, ota: Path, batch: int) -> list[dict]:
     """Every labelled sheet under ``folder/labelled`` as rows of the labels file, checked
     against its worksheet (same ids in the same order) and the taxonomy; then, as training
@@ -156,11 +283,20 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--labelled", type=Path, help="the labelled sentences to keep clear of "
                    "(default corpus/sentence_labels.jsonl; an earlier copy redraws a batch)")
     d.add_argument("--out", type=Path, required=True)
+    s = sub.add_parser("select", help="sentences the shipped model's severity gate finds hard")
+    s.add_argument("--data-dir", type=Path, required=True,
+                   help="where the embedding cache is (the ingest's data dir)")
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--count", type=int, default=1200)
+    s.add_argument("--per-document", type=int, default=10)
+    s.add_argument("--model", type=Path, help="the label model whose gate selects (default: "
+                   "the shipped one; `train-labels --out DIR` writes one)")
+    s.add_argument("--out", type=Path, required=True)
     c = sub.add_parser("collect")
     c.add_argument("folder", type=Path)
     c.add_argument("--batch", type=int, required=True)
     c.add_argument("--out", type=Path, required=True)
-    for q in (d, c):
+    for q in (d, s, c):
         q.add_argument("--ota", type=Path, required=True,
                        help="the Open Terms Archive snapshot (../shared/policy-docs/ota)")
     a = p.parse_args(argv)
@@ -175,6 +311,12 @@ def main(argv: list[str] | None = None) -> int:
                          if "first" in e else "")
                 print(f"{e['platform']} {e['doc_type']} ({e['collection']}){where}"
                       + (f" - passed over: {e['passed_over']}" if "passed_over" in e else ""))
+            return 0
+        if a.cmd == "select":
+            drawn = select(a.ota, a.seed, a.count, a.out, gate_scores(a.data_dir, a.model),
+                           a.per_document)
+            (a.out / "drawn.json").write_text(json.dumps(drawn, indent=1) + "\n",
+                                              encoding="utf-8")
             return 0
         rows = collect(a.folder, a.ota, a.batch)
     except BadInput as exc:

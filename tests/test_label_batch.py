@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from corpus import sentence_labels
@@ -225,3 +226,44 @@ def test_scoring_a_batch_the_file_lacks_is_one_line(snapshot, tmp_path, capsys):
     assert label_heldout.main(["score", "--sentences", str(empty), "--batch", "4", "--ota",
                                str(snapshot)]) == 2
     assert capsys.readouterr().err == f"error: {empty} has no sentences of batch 4\n"
+
+
+def _fake_gate(texts: list[str]) -> tuple[np.ndarray, float]:
+    """Sentence 1 of each document is called High/Medium (0.9), sentence 2 sits just below the
+    threshold (0.2 >= 0.5 x 0.3), sentence 3 far below it; the rest get no category (NaN)."""
+    score = {"Sentence 1 ": 0.9, "Sentence 2 ": 0.2, "Sentence 3 ": 0.05}
+    return np.array([next((v for k, v in score.items() if t.startswith(k)), np.nan)
+                     for t in texts]), 0.3
+
+
+@pytest.mark.parametrize("per_document, chosen", [
+    (1, {"alpha-tos": [1], "gamma-tos": [1], "delta-tos": [1], "epsilon-pp": [1]}),
+    (2, {"alpha-tos": [1, 2], "gamma-tos": [1, 2], "delta-tos": [1], "epsilon-pp": [1, 2]}),
+])
+def test_select_takes_sentences_the_gate_finds_hard_from_documents_not_held_out(
+        snapshot, tmp_path, per_document, chosen):
+    out = tmp_path / "batch"
+    drawn = label_batch.select(snapshot, 7, 100, out, _fake_gate, per_document=per_document)
+    # Beta is held out (all its documents), Match excluded, Alpha's policy and its copy labelled
+    assert {d["sheet"]: d["selected"] for d in drawn} == {k: len(v) for k, v in chosen.items()}
+    for name, ns in chosen.items():
+        assert [r["n"] for r in _sheet(out, name)] == ns
+    gamma = _sheet(out, "gamma-tos")[0]
+    assert gamma["id"] == "gamma-tos-1" and gamma["text"] == _para("Gamma", "terms", 1)
+    assert (gamma["before"], gamma["after"]) == (_para("Gamma", "terms", 0),
+                                                 _para("Gamma", "terms", 2))
+    assert _sheet(out, "delta-tos")[0]["after"] == ""  # Delta's last sentence
+
+
+def test_select_scores_every_unlabelled_sentence_once(snapshot, tmp_path, capsys):
+    seen: list[str] = []
+
+    def gate(texts: list[str]) -> tuple[np.ndarray, float]:
+        seen.extend(texts)
+        return _fake_gate(texts)
+
+    label_batch.select(snapshot, 7, 4, tmp_path / "b", gate)
+    # Alpha's terms 6 + Gamma 8 + Delta 2 + Epsilon 5; not Beta, Match, Alpha's policy or Copy
+    assert len(seen) == len(set(seen)) == 21
+    assert not any("Beta" in t or "Match" in t or "policy of Alpha" in t for t in seen)
+    assert "21 sentences scored" in capsys.readouterr().err

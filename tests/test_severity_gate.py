@@ -22,7 +22,7 @@ from corpus import sentence_labels
 from corpus.classify import train
 from corpus.errors import BadInput
 from corpus.severity import gated
-from corpus.severity_gate import SeverityGate, fits, train_gate
+from corpus.severity_gate import SeverityGate, fits, precision_at_recall, train_gate
 from tests.conftest import FIXTURES, ota_snapshot
 
 POINTS = FIXTURES / "label_points.jsonl"
@@ -68,7 +68,8 @@ def test_the_gate_learns_which_sentences_are_against_the_user() -> None:
     assert gate.info["services"] == 6 and gate.info["folds"] == 6
     # every fold holds out one service whose sentences differ from the others' by one word
     assert gate.info["oof"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0,
-                                "threshold": gate.threshold}
+                                "threshold": gate.threshold, "precision_at_recall_0.6": 1.0}
+    assert gate.info["threshold_rows"] == 48
     probe = ["We may terminate your account at any time without notice.",
              "You may delete your account at any time from the settings page."]
     z = np.zeros((2, 3), np.float32)
@@ -76,6 +77,30 @@ def test_the_gate_learns_which_sentences_are_against_the_user() -> None:
     assert p[0] >= gate.threshold > p[1]
     again, _ = _gate()
     assert again.threshold == gate.threshold and np.array_equal(again.coef, gate.coef)
+
+
+def test_model_selected_sentences_train_the_gate_but_do_not_set_its_threshold() -> None:
+    texts, y, groups = _sentences()
+    flipped = np.array([g == "s5" for g in groups])  # one service labelled the other way round
+    y = y ^ flipped
+    v = HashEmbedder().embed(texts)
+    zeros = np.zeros((len(texts), 3), np.float32)
+    everything = train_gate(v, zeros, zeros, zeros, texts, y, groups)
+    chosen = train_gate(v, zeros, zeros, zeros, texts, y, groups, random_rows=~flipped)
+    assert everything.info["threshold_rows"] == 48 and chosen.info["threshold_rows"] == 40
+    # the flipped service still trains both (same weights), but only the first is scored on it
+    assert np.array_equal(everything.coef, chosen.coef)
+    assert chosen.info["oof"]["f1"] == 1.0 > everything.info["oof"]["f1"]
+
+
+def test_precision_at_recall_is_the_best_precision_that_reaches_the_recall() -> None:
+    y = np.array([True, False, True, False, True])
+    p = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
+    # recall 1/3, 1/3, 2/3, 2/3, 1 at precision 1, 1/2, 2/3, 1/2, 3/5 down the ranking
+    assert precision_at_recall(y, p, 0.6) == pytest.approx(2 / 3)
+    assert precision_at_recall(y, p, 0.3) == 1.0
+    assert precision_at_recall(y, p, 1.0) == pytest.approx(0.6)
+    assert precision_at_recall(np.zeros(3, bool), p[:3], 0.6) == 0.0
 
 
 def test_gated_levels_and_reasons() -> None:
@@ -155,10 +180,12 @@ def test_the_committed_labels_are_well_formed_and_keep_clear_of_the_test_service
     from corpus.taxonomy import load_taxonomy
 
     rows = sentence_labels.read_labels()
-    assert len(rows) == 6708 and len({r.id for r in rows}) == 6708
-    assert len({r.platform for r in rows}) == 133
-    assert [sum(r.batch == b for r in rows) for b in (1, 2, 3, 4, 5)] == [
-        1400, 1396, 1381, 1400, 1131]
+    assert len(rows) == 10308 and len({r.id for r in rows}) == 10308
+    assert len({r.platform for r in rows}) == 149
+    assert [sum(r.batch == b for r in rows) for b in range(1, 9)] == [
+        1400, 1396, 1381, 1400, 1131, 1200, 1200, 1200]
+    # batches 6-8 were chosen by a model: they train, thresholds come from the random runs
+    assert [r.drawn_at_random for r in rows].count(True) == 6708
     slugs = {c.slug for c in load_taxonomy()}
     assert all(set(r.labels) <= slugs for r in rows)
     assert all((r.severity == "none") == (not r.labels) for r in rows)
@@ -166,7 +193,7 @@ def test_the_committed_labels_are_well_formed_and_keep_clear_of_the_test_service
         Path(__file__).parents[1] / "evals" / "suites" / "labels" / "heldout.jsonl"
     ).read_text(encoding="utf-8").splitlines() if line.strip()}
     assert len(heldout) == 14 and not heldout & {r.platform for r in rows}
-    assert sum(r.against_user for r in rows) == 853
+    assert sum(r.against_user for r in rows) == 2505
 
 
 def _labels_for(snapshot: Path, path: Path) -> list[dict]:
@@ -259,4 +286,4 @@ def test_train_labels_with_a_snapshot_trains_the_gate_and_reports_each_stage(
 def test_every_committed_label_matches_its_sentence_in_the_shared_ota_snapshot() -> None:
     rows = sentence_labels.read_labels()
     texts = sentence_labels.texts(rows, SHARED_OTA)
-    assert len(texts) == 6708 and all(len(t) >= 20 for t in texts)
+    assert len(texts) == 10308 and all(len(t) >= 20 for t in texts)

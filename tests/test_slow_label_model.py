@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from assistant.embedder_factory import make_embedder
@@ -13,22 +14,36 @@ from assistant.labels import label_texts, load_model
 pytestmark = pytest.mark.slow
 
 
+TEXTS = ["These Terms are governed by the laws of the State of California.",
+         "Any dispute between you and us will be resolved by binding individual "
+         "arbitration.",
+         "We may suspend or terminate your account at any time without notice.",
+         "We do not sell your personal information to third parties.",
+         "You must be at least 18 years old to use the service.",
+         "Our offices are closed on public holidays.",
+         "Click the blue button to continue.",
+         "You must not use bots or scrapers to access the service.",
+         "We keep your data for as long as necessary to provide the service."]
+
+
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
     model = load_model(cache)  # nothing trained in this cache: the shipped model
     assert model.info["source"] == "shipped"
-    texts = ["These Terms are governed by the laws of the State of California.",
-             "Any dispute between you and us will be resolved by binding individual "
-             "arbitration.",
-             "We may suspend or terminate your account at any time without notice.",
-             "We do not sell your personal information to third parties.",
-             "You must be at least 18 years old to use the service.",
-             "Our offices are closed on public holidays.",
-             "Click the blue button to continue.",
-             "You must not use bots or scrapers to access the service.",
-             "We keep your data for as long as necessary to provide the service."]
-    return label_texts(model, make_embedder("minilm", cache_dir=cache), texts)
+    return label_texts(model, make_embedder("minilm", cache_dir=cache), TEXTS)
+
+
+def test_batch_selection_reads_the_gate_the_labels_come_from(labelled, tmp_path):
+    """`evals.label_batch select` scores with the shipped gate: no score where the classifier
+    gives no category (none of these texts is labelled by a written rule), and at or above
+    the threshold exactly where the label says High or Medium."""
+    from evals.label_batch import gate_scores
+
+    gate, threshold = gate_scores(tmp_path)(TEXTS)
+    assert [bool(np.isnan(g)) for g in gate] == [not r["categories"] for r in labelled]
+    assert [bool(g >= threshold) for g in gate] == [r["severity"] in ("High", "Medium")
+                                                    for r in labelled]
 
 
 def test_the_shipped_model_names_each_category(labelled):
