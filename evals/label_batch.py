@@ -124,8 +124,9 @@ def _excluded_digests(docs: dict, heldout: list[dict]) -> set[str]:
     from corpus.sentence_labels import digest, document_sentences
 
     out = {digest(r["text"]) for r in heldout}
+    services = {r["platform"] for r in heldout} | set(EXCLUDED)
     for (_, platform, _), doc in docs.items():
-        if platform in {r["platform"] for r in heldout} or platform in EXCLUDED:
+        if platform in services:
             out.update(digest(s) for s in document_sentences(doc.text))
     return out
 
@@ -283,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--labelled", type=Path, help="the labelled sentences to keep clear of "
                    "(default corpus/sentence_labels.jsonl; an earlier copy redraws a batch)")
     d.add_argument("--out", type=Path, required=True)
-    s = sub.add_parser("select", help="sentences the shipped model's severity gate finds hard")
+    s = sub.add_parser("select", help="sentences a label model's severity gate finds hard")
     s.add_argument("--data-dir", type=Path, required=True,
                    help="where the embedding cache is (the ingest's data dir)")
     s.add_argument("--seed", type=int, required=True)
@@ -291,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--per-document", type=int, default=10)
     s.add_argument("--model", type=Path, help="the label model whose gate selects (default: "
                    "the shipped one; `train-labels --out DIR` writes one)")
+    s.add_argument("--labelled", type=Path, help="the labelled sentences to keep clear of "
+                   "(default corpus/sentence_labels.jsonl; an earlier copy redraws a batch)")
     s.add_argument("--out", type=Path, required=True)
     c = sub.add_parser("collect")
     c.add_argument("folder", type=Path)
@@ -314,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if a.cmd == "select":
             drawn = select(a.ota, a.seed, a.count, a.out, gate_scores(a.data_dir, a.model),
-                           a.per_document)
+                           a.per_document, labelled_file=a.labelled)
             (a.out / "drawn.json").write_text(json.dumps(drawn, indent=1) + "\n",
                                               encoding="utf-8")
             return 0
