@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.errors import BadInput
+from corpus.errors import BadInput, IndexMissing
 
 EXCLUDED = {
     "Match": "Match Group owns OkCupid, a held-out service",
@@ -135,25 +135,30 @@ def gate_scores(data_dir: Path, model_dir: Path | None = None
                 ) -> Callable[[list[str]], tuple[np.ndarray, float]]:
     """A label model's (default: the shipped one) severity-gate probability of each text (NaN
     where the category model gives it no label, so the gate never sees it) and the gate's
-    threshold; vectors are cached under ``data_dir/cache`` by text hash."""
-    def score(texts: list[str]) -> tuple[np.ndarray, float]:
-        from assistant.embedder import cached_vectors
-        from assistant.embedder_factory import make_embedder
-        from assistant.labels import SHIPPED, read_model
+    threshold; vectors are cached under ``data_dir/cache`` by text hash. The model is read
+    here, so a wrong folder is reported before any sentence is read."""
+    from assistant.embedder import cached_vectors
+    from assistant.embedder_factory import make_embedder
+    from assistant.labels import SHIPPED, read_model
 
-        model = read_model(model_dir or SHIPPED)
-        if model.gate is None:
-            raise BadInput(f"the label model in {model_dir or SHIPPED} has no severity gate "
-                           "to select for")
-        vectors = cached_vectors(texts, make_embedder("minilm", cache_dir=data_dir / "cache"),
-                                 data_dir / "cache")
+    model = read_model(model_dir or SHIPPED)
+    gate = model.gate
+    if gate is None:
+        raise BadInput(f"the label model in {model_dir or SHIPPED} has no severity gate "
+                       "to select for")
+    embedder = make_embedder("minilm", cache_dir=data_dir / "cache")
+    if embedder.name != model.embedder:
+        raise BadInput(f"the label model was trained on {model.embedder} vectors, not "
+                       f"{embedder.name}")
+
+    def score(texts: list[str]) -> tuple[np.ndarray, float]:
+        vectors = cached_vectors(texts, embedder, data_dir / "cache")
         proba = model.proba(vectors if "embedding" in model.kind else None, texts)
         rows = np.flatnonzero(model.decide(proba).any(axis=1))
         out = np.full(len(texts), np.nan)
         bad, good = model.near_shares(vectors[rows])
-        out[rows] = model.gate.proba(vectors[rows], proba[rows], bad, good,
-                                     [texts[r] for r in rows])
-        return out, model.gate.threshold
+        out[rows] = gate.proba(vectors[rows], proba[rows], bad, good, [texts[r] for r in rows])
+        return out, gate.threshold
     return score
 
 
@@ -322,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
                                               encoding="utf-8")
             return 0
         rows = collect(a.folder, a.ota, a.batch)
-    except BadInput as exc:
+    except (BadInput, IndexMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     a.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),

@@ -101,6 +101,17 @@ def test_precision_at_recall_is_the_best_precision_that_reaches_the_recall() -> 
     assert precision_at_recall(y, p, 0.3) == 1.0
     assert precision_at_recall(y, p, 1.0) == pytest.approx(0.6)
     assert precision_at_recall(np.zeros(3, bool), p[:3], 0.6) == 0.0
+    # tied scores are kept or dropped together: no threshold calls only the first 0.9
+    tied = np.array([0.9, 0.9, 0.5, 0.5])
+    assert precision_at_recall(np.array([True, False, True, False]), tied, 0.5) == 0.5
+
+
+def test_a_gate_with_nothing_against_the_user_among_the_random_runs_says_so() -> None:
+    texts, y, groups = _sentences()
+    v = HashEmbedder().embed(texts)
+    zeros = np.zeros((len(texts), 3), np.float32)
+    with pytest.raises(BadInput, match="nothing to choose it on"):
+        train_gate(v, zeros, zeros, zeros, texts, y, groups, random_rows=~y)
 
 
 def test_gated_levels_and_reasons() -> None:
