@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant import train_loop
 from assistant import trained_weights as tw
+from corpus.packed import open_text
 
 HEADS = ("head",)
 SEED = 13
@@ -121,7 +122,7 @@ def train(examples: list[dict[str, Any]], slugs: list[str], out: Path, *, layers
 
 def read_examples(path: Path, exclude_fold: int | None = None) -> list[dict[str, Any]]:
     out = []
-    with train_loop.open_text(path) as fh:
+    with open_text(path) as fh:
         for line in fh:
             ex = json.loads(line)
             if exclude_fold is None or ex["fold"] != exclude_fold:

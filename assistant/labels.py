@@ -106,7 +106,7 @@ def train_labels(store: Store, embedder: Embedder, cache_dir: Path,
     announced as ``on_stage(line, total, unit)`` and then reports ``progress(n)``: quotes
     embedded (total unknown: cached quotes are skipped), then classifiers fitted. With ``ota``
     (the Open Terms Archive snapshot the hand-labelled sentences of
-    ``corpus/sentence_labels.jsonl`` come from), the severity gate is trained on them too."""
+    ``corpus/sentence_labels.jsonl.xz`` come from), the severity gate is trained on them too."""
     out = out or cache_dir
     stage = on_stage or (lambda line, total, unit: None)
     data = training_set(assessments_from_points(points) if points
@@ -155,7 +155,7 @@ def train_labels(store: Store, embedder: Embedder, cache_dir: Path,
 def _sentences(embedder: Embedder, cache_dir: Path, ota: Path,
                stage: Callable[[str, int | None, str], None], progress: Progress | None
                ) -> tuple[list[Any], list[str], np.ndarray]:
-    """The hand-labelled sentences (corpus/sentence_labels.jsonl), their texts rebuilt from
+    """The hand-labelled sentences (corpus/sentence_labels.jsonl.xz), their texts rebuilt from
     the snapshot at ``ota``, and their vectors."""
     from corpus import sentence_labels
 

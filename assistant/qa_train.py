@@ -27,6 +27,7 @@ from typing import Any
 from assistant import train_loop
 from assistant import trained_weights as tw
 from assistant.qa_tokens import PairEncoder, char_span_to_tokens
+from corpus.packed import open_text
 
 HEADS = ("rel", "span", "pol")
 SEED = 13
@@ -92,7 +93,7 @@ def read_groups(path: Path, exclude_fold: int | None = None,
     from corpus.errors import BadInput
 
     out = []
-    with train_loop.open_text(path) as fh:
+    with open_text(path) as fh:
         for n, line in enumerate(fh, 1):
             try:
                 g = json.loads(line)

@@ -9,21 +9,11 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 Log = Callable[[str], None]
-
-
-def open_text(path: Path) -> IO[str]:
-    """A text file, read through xz when it ends in ``.xz`` (training data travel packed)."""
-    if path.suffix == ".xz":
-        import lzma
-
-        return lzma.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
 
 
 def seed_all(seed: int) -> random.Random:

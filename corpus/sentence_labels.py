@@ -1,4 +1,4 @@
-"""Hand-labelled sentences for training (``corpus/sentence_labels.jsonl``, rules and
+"""Hand-labelled sentences for training (``corpus/sentence_labels.jsonl.xz``, rules and
 provenance in ``corpus/sentence_labels.md``).
 
 The file holds labels, not text: each row names a sentence by its document (collection,
@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corpus.errors import BadInput
+from corpus.packed import open_text
 
 if TYPE_CHECKING:
     from corpus.models import Document
 
-LABELS_FILE = Path(__file__).parent / "sentence_labels.jsonl"
+LABELS_FILE = Path(__file__).parent / "sentence_labels.jsonl.xz"  # packed: about 12x smaller
 MIN_CHARS = 20  # sentences shorter than this were never numbered
 # batches whose sentences a model chose (`python -m evals.label_batch select`: those its
 # severity gate finds hard) rather than random runs: they train, but over-represent hard cases,
@@ -55,7 +56,9 @@ class LabelledSentence:
 def read_labels(path: Path | None = None) -> list[LabelledSentence]:
     path = path or LABELS_FILE
     rows = []
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    with open_text(path) as fh:
+        lines = fh.read().splitlines()
+    for i, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:

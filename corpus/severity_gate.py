@@ -4,7 +4,7 @@ The ToS;DR neighbour rule (``corpus/severity.py``) alone called High/Medium on a
 many sentences as people who read them did (precision 0.25 on the hand-labelled sentences),
 because ToS;DR reviewers rated the *clauses they chose to quote*, and the ordinary sentences
 around a provision look like its quote. The gate is a logistic regression trained on sentences
-labelled by hand under the held-out set's rules (``corpus/sentence_labels.jsonl``, 149
+labelled by hand under the held-out set's rules (``corpus/sentence_labels.jsonl.xz``, 149
 services the held-out set does not hold; the threshold is set on the 133 of the random runs):
 the clause's embedding, the category model's 32 probabilities (out of fold for the training
 sentences), the share of bad and good ratings among

@@ -1,8 +1,10 @@
 """Draw a batch of sentences for hand labelling, and collect the labelled worksheets into
-``corpus/sentence_labels.jsonl`` rows (provenance and rules: ``corpus/sentence_labels.md``).
+``corpus/sentence_labels.jsonl.xz`` rows (provenance and rules: ``corpus/sentence_labels.md``).
 
     python -m evals.label_batch draw --ota OTA --seed 2340 --tos 16 --privacy 12 --out DIR
     python -m evals.label_batch collect DIR --ota OTA --batch 4 --out rows.jsonl
+    python -m evals.label_batch collect DIR --ota OTA --batch 11 --append \
+        --out corpus/sentence_labels.jsonl.xz
 
 ``draw`` shuffles the services no labelled row or held-out sentence comes from (minus
 ``EXCLUDED``) with ``random.Random(seed)``, walks them in that order, takes the Terms of
@@ -36,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.errors import BadInput, IndexMissing
+from corpus.packed import open_text, write_text
 
 EXCLUDED = {
     "Match": "Match Group owns OkCupid, a held-out service",
@@ -287,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--skip", action="append", default=[], metavar="SERVICE",
                    help="pass over this service (e.g. its document is not in English)")
     d.add_argument("--labelled", type=Path, help="the labelled sentences to keep clear of "
-                   "(default corpus/sentence_labels.jsonl; an earlier copy redraws a batch)")
+                   "(default corpus/sentence_labels.jsonl.xz; an earlier copy redraws a batch)")
     d.add_argument("--out", type=Path, required=True)
     s = sub.add_parser("select", help="sentences a label model's severity gate finds hard")
     s.add_argument("--data-dir", type=Path, required=True,
@@ -298,12 +301,15 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--model", type=Path, help="the label model whose gate selects (default: "
                    "the shipped one; `train-labels --out DIR` writes one)")
     s.add_argument("--labelled", type=Path, help="the labelled sentences to keep clear of "
-                   "(default corpus/sentence_labels.jsonl; an earlier copy redraws a batch)")
+                   "(default corpus/sentence_labels.jsonl.xz; an earlier copy redraws a batch)")
     s.add_argument("--out", type=Path, required=True)
     c = sub.add_parser("collect")
     c.add_argument("folder", type=Path)
     c.add_argument("--batch", type=int, required=True)
-    c.add_argument("--out", type=Path, required=True)
+    c.add_argument("--out", type=Path, required=True,
+                   help="the rows' file (packed when it ends in .xz)")
+    c.add_argument("--append", action="store_true", help="add the rows to --out, a labels "
+                   "file such as corpus/sentence_labels.jsonl.xz, instead of replacing it")
     for q in (d, s, c):
         q.add_argument("--ota", type=Path, required=True,
                        help="the Open Terms Archive snapshot (../shared/policy-docs/ota)")
@@ -327,14 +333,31 @@ def main(argv: list[str] | None = None) -> int:
                                               encoding="utf-8")
             return 0
         rows = collect(a.folder, a.ota, a.batch)
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        if a.append:
+            text = _appended(a.out, rows, text)
     except (BadInput, IndexMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    a.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                     encoding="utf-8")
+    write_text(a.out, text)
     print(f"{len(rows)} sentences of {len({r['id'].rsplit('-', 1)[0] for r in rows})} "
           f"documents, {sum(bool(r['labels']) for r in rows)} labelled -> {a.out}")
     return 0
+
+
+def _appended(labels_file: Path, rows: list[dict], text: str) -> str:
+    """The labels file's text with ``text`` (the rows) after it; an id it holds already is
+    refused, so a batch collected twice cannot be counted twice."""
+    from corpus.sentence_labels import read_labels
+
+    if not labels_file.is_file():
+        raise BadInput(f"{labels_file} does not exist: --append adds to a labels file")
+    have = {r.id for r in read_labels(labels_file)}
+    if twice := sorted(have & {r["id"] for r in rows}):
+        raise BadInput(f"{labels_file} already holds {len(twice)} of these ids ({twice[0]}, "
+                       "...): was this batch collected before?")
+    with open_text(labels_file) as fh:
+        return fh.read() + text
 
 
 if __name__ == "__main__":

@@ -159,7 +159,7 @@ def severe(rows: list[dict[str, Any]]) -> np.ndarray:
 
 
 def batch_rows(path: Path, batch: int | None, ota: Path) -> list[dict[str, Any]]:
-    """Hand-labelled training sentences (``corpus/sentence_labels.jsonl`` format) of one
+    """Hand-labelled training sentences (``corpus/sentence_labels.jsonl.xz`` format) of one
     labelling batch, or all, with their texts rebuilt from the OTA snapshot: to measure a model
     trained before that batch joined the training data on the batch's unseen services."""
     from corpus.sentence_labels import read_labels, texts
@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--model", type=Path,
                    help="adds a fine-tuned classifier folder (python -m assistant.label_train)")
     s.add_argument("--sentences", type=Path, help="score on hand-labelled training sentences "
-                   "(corpus/sentence_labels.jsonl format) instead of the held-out set")
+                   "(corpus/sentence_labels.jsonl.xz format) instead of the held-out set")
     s.add_argument("--batch", type=int, help="with --sentences: only this labelling batch")
     s.add_argument("--ota", type=Path, help="with --sentences: the OTA snapshot their texts "
                    "come from (../shared/policy-docs/ota)")

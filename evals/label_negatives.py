@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         save_model,
         training_set,
     )
-    from assistant.train_loop import open_text
     from corpus.classify import fits_per_train, train_variants
+    from corpus.packed import open_text
 
     p = argparse.ArgumentParser(prog="python -m evals.label_negatives", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)

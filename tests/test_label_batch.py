@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import lzma
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +150,32 @@ def test_collect_checks_the_sheets_and_writes_rows_that_rebuild(snapshot, tmp_pa
     assert [g["text"] for g in got] == texts and got[0]["labels"] == ["account-termination"]
     with pytest.raises(label_batch.BadInput, match="has no sentences of batch 3"):
         label_heldout.batch_rows(rows_file, 3, snapshot)
+
+
+def test_collect_appends_a_batch_to_a_packed_labels_file_once(snapshot, tmp_path, capsys):
+    out = tmp_path / "batch"
+    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
+                      "--privacy", "1", "--run", "3", "--out", str(out)])
+    none = ([], "none")
+    _label(out, "gamma-tos", [(["account-termination"], "medium"), none, none])
+    _label(out, "delta-tos", [none, none])
+    _label(out, "epsilon-pp", [none, none, none])
+    packed = tmp_path / "labels.jsonl.xz"
+    collect = ["collect", str(out), "--ota", str(snapshot), "--out", str(packed)]
+    assert label_batch.main([*collect, "--batch", "4", "--append"]) == 2  # no file yet
+    assert "does not exist" in capsys.readouterr().err
+    # the fixture's labels file (Alpha's policy, batch 1), packed
+    earlier = sentence_labels.LABELS_FILE.read_text(encoding="utf-8")
+    packed.write_bytes(lzma.compress(earlier.encode()))
+    assert label_batch.main([*collect, "--batch", "4", "--append"]) == 0
+    rows = sentence_labels.read_labels(packed)
+    assert [r.batch for r in rows] == [1] * 6 + [4] * 8
+    assert [r.id for r in rows[:6]] == [r.id for r in sentence_labels.read_labels()]
+    assert lzma.decompress(packed.read_bytes()).decode().startswith(earlier)
+    capsys.readouterr()
+    assert label_batch.main([*collect, "--batch", "5", "--append"]) == 2
+    assert "already holds 8 of these ids (delta-tos-" in capsys.readouterr().err
+    assert len(sentence_labels.read_labels(packed)) == 14  # unchanged
 
 
 @pytest.mark.parametrize(("rows", "message"), [

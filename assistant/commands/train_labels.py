@@ -25,7 +25,7 @@ def add_parser(sub: Any) -> None:
                    "rebuilds the shipped model)")
     p.add_argument("--ota", type=Path, help="the Open Terms Archive snapshot "
                    "(../shared/policy-docs/ota) the hand-labelled sentences of "
-                   "corpus/sentence_labels.jsonl come from: trains the severity gate on them "
+                   "corpus/sentence_labels.jsonl.xz come from: trains the severity gate on them "
                    "(without it, severity comes from the ToS;DR neighbour rule alone)")
     p.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     p.set_defaults(func=run)
