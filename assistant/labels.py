@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -271,6 +271,16 @@ def assign(model: LabelModel, vectors: np.ndarray, texts: list[str]
     return out
 
 
+def gate_probability(model: LabelModel, vectors: np.ndarray, texts: list[str],
+                     proba: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+    """The severity gate's probability that each of ``rows`` is against the user, from the
+    texts' vectors and the category model's probabilities for them (``model.proba``)."""
+    assert model.gate is not None
+    rows = list(rows)
+    bad, good = model.near_shares(vectors[rows])
+    return model.gate.proba(vectors[rows], proba[rows], bad, good, [texts[r] for r in rows])
+
+
 def _gate(model: LabelModel, vectors: np.ndarray, texts: list[str], proba: np.ndarray,
           out: list[list[tuple[str, float, str, str]]]) -> None:
     """The severity gate (corpus/severity_gate.py) decides High/Medium against the rest for
@@ -279,8 +289,7 @@ def _gate(model: LabelModel, vectors: np.ndarray, texts: list[str], proba: np.nd
     rows = [r for r, labels in enumerate(out) if labels]
     if not rows:
         return
-    bad, good = model.near_shares(vectors[rows])
-    p = model.gate.proba(vectors[rows], proba[rows], bad, good, [texts[r] for r in rows])
+    p = gate_probability(model, vectors, texts, proba, rows)
     for r, pr in zip(rows, p, strict=True):
         out[r] = [(slug, conf, *gated(level, why, float(pr), model.gate.threshold))
                   for slug, conf, level, why in out[r]]

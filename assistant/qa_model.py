@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant import openvino_models as ovm
 from assistant.qa_tokens import PairEncoder, best_span
-from assistant.settings import QA_PRECISIONS
+from assistant.settings import check_qa_precision
 
 MODEL_DIR = Path(__file__).with_name("models") / "qa"
 DYNAMIC_GROUP = 384
@@ -117,12 +117,7 @@ class QAModel:
 
 def resolve_precision(precision: str) -> str:
     """``auto`` as this CPU's faster exact-enough precision; f32 and bf16 as given."""
-    from corpus.errors import BadInput
-
-    if precision not in QA_PRECISIONS:
-        raise BadInput(f"the QA model's precision is one of {', '.join(QA_PRECISIONS)}, not "
-                       f"{precision!r} ($POLICY_ASSISTANT_QA_PRECISION)")
-    if precision == "auto":
+    if check_qa_precision(precision) == "auto":
         return "bf16" if ovm.native_bf16() else "f32"
     return precision
 

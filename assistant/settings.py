@@ -47,6 +47,14 @@ def _env_number(name: str, default: float, minimum: float, kind: type = int) -> 
 QA_PRECISIONS = ("auto", "f32", "bf16")
 
 
+def check_qa_precision(value: str) -> str:
+    """``value`` when it is one of ``QA_PRECISIONS``; otherwise a one-line BadInput."""
+    if value not in QA_PRECISIONS:
+        raise BadInput(f"$POLICY_ASSISTANT_QA_PRECISION is {', '.join(QA_PRECISIONS[:-1])} "
+                       f"or {QA_PRECISIONS[-1]}, not {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
@@ -79,9 +87,7 @@ class Settings:
         if self.candidates < 0:
             raise BadInput(f"candidates must be at least 1 (0: the default), not "
                            f"{self.candidates}")
-        if self.qa_precision not in QA_PRECISIONS:
-            raise BadInput(f"$POLICY_ASSISTANT_QA_PRECISION is {', '.join(QA_PRECISIONS[:-1])} "
-                           f"or {QA_PRECISIONS[-1]}, not {self.qa_precision!r}")
+        check_qa_precision(self.qa_precision)
 
     @property
     def qa_enabled(self) -> bool:

@@ -142,7 +142,7 @@ def gate_scores(data_dir: Path, model_dir: Path | None = None
     here, so a wrong folder is reported before any sentence is read."""
     from assistant.embedder import cached_vectors
     from assistant.embedder_factory import make_embedder
-    from assistant.labels import SHIPPED, read_model
+    from assistant.labels import SHIPPED, gate_probability, read_model
 
     model = read_model(model_dir or SHIPPED)
     gate = model.gate
@@ -159,8 +159,7 @@ def gate_scores(data_dir: Path, model_dir: Path | None = None
         proba = model.proba(vectors if "embedding" in model.kind else None, texts)
         rows = np.flatnonzero(model.decide(proba).any(axis=1))
         out = np.full(len(texts), np.nan)
-        bad, good = model.near_shares(vectors[rows])
-        out[rows] = gate.proba(vectors[rows], proba[rows], bad, good, [texts[r] for r in rows])
+        out[rows] = gate_probability(model, vectors, texts, proba, rows.tolist())
         return out, gate.threshold
     return score
 
@@ -188,11 +187,13 @@ def select(ota: Path, seed: int, count: int, out: Path,
     from evals.label_heldout import heldout_rows
 
     docs = current_documents(ota)
-    seen = _excluded_digests(docs, heldout_rows())
+    heldout = heldout_rows()
+    seen = _excluded_digests(docs, heldout)
     seen.update(r.sha256 for r in read_labels(labelled_file))
+    skip = {r["platform"] for r in heldout} | set(EXCLUDED)
     pool: list[tuple[tuple[str, str, str], int, str, str]] = []  # key, n, text, section
     for key in sorted(docs):
-        if key[2] not in SHORT or key[1] in EXCLUDED:
+        if key[2] not in SHORT or key[1] in skip:
             continue
         for n, (text, section) in enumerate(sentences_with_sections(docs[key].text)):
             if digest(text) not in seen:

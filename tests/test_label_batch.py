@@ -125,10 +125,17 @@ def _label(out: Path, name: str, rows: list[tuple[list[str], str]]) -> None:
         for s, (labels, sev) in zip(sheet, rows, strict=True)), encoding="utf-8")
 
 
-def test_collect_checks_the_sheets_and_writes_rows_that_rebuild(snapshot, tmp_path, capsys):
+def _drawn(snapshot: Path, tmp_path: Path) -> Path:
+    """The batch every collect test labels: Gamma's and Delta's terms, Epsilon's policy (runs
+    of 3, 2 and 3 sentences)."""
     out = tmp_path / "batch"
-    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
-                      "--privacy", "1", "--run", "3", "--out", str(out)])
+    assert label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
+                             "--privacy", "1", "--run", "3", "--out", str(out)]) == 0
+    return out
+
+
+def test_collect_checks_the_sheets_and_writes_rows_that_rebuild(snapshot, tmp_path, capsys):
+    out = _drawn(snapshot, tmp_path)
     none = ([], "none")
     term = (["account-termination"], "medium")
     _label(out, "gamma-tos", [term, none, none])
@@ -153,9 +160,7 @@ def test_collect_checks_the_sheets_and_writes_rows_that_rebuild(snapshot, tmp_pa
 
 
 def test_collect_appends_a_batch_to_a_packed_labels_file_once(snapshot, tmp_path, capsys):
-    out = tmp_path / "batch"
-    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
-                      "--privacy", "1", "--run", "3", "--out", str(out)])
+    out = _drawn(snapshot, tmp_path)
     none = ([], "none")
     _label(out, "gamma-tos", [(["account-termination"], "medium"), none, none])
     _label(out, "delta-tos", [none, none])
@@ -186,9 +191,7 @@ def test_collect_appends_a_batch_to_a_packed_labels_file_once(snapshot, tmp_path
     ([([], "none"), ([], "none")], "the ids are not those of its worksheet"),
 ])
 def test_collect_refuses_a_bad_sheet(snapshot, tmp_path, capsys, rows, message):
-    out = tmp_path / "batch"
-    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
-                      "--privacy", "1", "--run", "3", "--out", str(out)])
+    out = _drawn(snapshot, tmp_path)
     _label(out, "delta-tos", [([], "none"), ([], "none")])
     _label(out, "epsilon-pp", [([], "none")] * 3)
     if len(rows) == 3:
@@ -207,9 +210,7 @@ def test_collect_refuses_a_bad_sheet(snapshot, tmp_path, capsys, rows, message):
 
 
 def test_collect_says_which_line_of_a_labelled_sheet_is_not_json(snapshot, tmp_path, capsys):
-    out = tmp_path / "batch"
-    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
-                      "--privacy", "1", "--run", "3", "--out", str(out)])
+    out = _drawn(snapshot, tmp_path)
     for name, n in (("gamma-tos", 3), ("delta-tos", 2), ("epsilon-pp", 3)):
         _label(out, name, [([], "none")] * n)
     sheet = out / "labelled" / "delta-tos.jsonl"
@@ -222,9 +223,7 @@ def test_collect_says_which_line_of_a_labelled_sheet_is_not_json(snapshot, tmp_p
 
 
 def test_collect_needs_every_drawn_document_labelled(snapshot, tmp_path, capsys):
-    out = tmp_path / "batch"
-    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
-                      "--privacy", "1", "--run", "3", "--out", str(out)])
+    out = _drawn(snapshot, tmp_path)
     _label(out, "gamma-tos", [([], "none")] * 3)
     assert label_batch.main(["collect", str(out), "--ota", str(snapshot), "--batch", "4",
                              "--out", str(tmp_path / "rows.jsonl")]) == 2
@@ -233,9 +232,7 @@ def test_collect_needs_every_drawn_document_labelled(snapshot, tmp_path, capsys)
 
 def test_collect_refuses_a_worksheet_text_the_snapshot_does_not_have(snapshot, tmp_path,
                                                                      capsys):
-    out = tmp_path / "batch"
-    label_batch.main(["draw", "--ota", str(snapshot), "--seed", "7", "--tos", "2",
-                      "--privacy", "1", "--run", "3", "--out", str(out)])
+    out = _drawn(snapshot, tmp_path)
     for name, n in (("gamma-tos", 3), ("delta-tos", 2), ("epsilon-pp", 3)):
         _label(out, name, [([], "none")] * n)
     sheet = out / "sheets" / "delta-tos.jsonl"

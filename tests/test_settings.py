@@ -109,5 +109,6 @@ def test_a_bad_qa_model_precision_is_one_line() -> None:
     from assistant.qa_model import resolve_precision
     from corpus.errors import BadInput
 
-    with pytest.raises(BadInput, match="precision is one of auto, f32, bf16, not 'fp16'"):
+    with pytest.raises(BadInput, match=r"^\$POLICY_ASSISTANT_QA_PRECISION is auto, f32 or bf16, "
+                       r"not 'fp16'$"):
         resolve_precision("fp16")
