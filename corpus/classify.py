@@ -373,7 +373,27 @@ def choose_threshold(y: np.ndarray, p: np.ndarray, min_precision: float | None =
             pred = p >= t
             if pred.any() and (y & pred).sum() / pred.sum() >= min_precision:
                 return float(t)
-    return float(max(_GRID, key=lambda t: (round(_f1(y, p >= t), 6), -abs(t - 0.5))))
+    best = best_f1_threshold(y, p)
+    assert best is not None  # with no minimums every grid threshold is eligible
+    return best
+
+
+def best_f1_threshold(y: np.ndarray, p: np.ndarray, min_precision: float = 0.0,
+                      min_recall: float = 0.0) -> float | None:
+    """The grid threshold with the best F1 of ``p >= t`` among those whose precision and recall
+    reach the minimums (ties: nearest 0.5); None when none does."""
+    positives = int(y.sum())
+
+    def reaches(t: float) -> bool:
+        pred = p >= t
+        tp, called = int((y & pred).sum()), int(pred.sum())
+        return ((tp / called if called else 0.0) >= min_precision
+                and (tp / positives if positives else 0.0) >= min_recall)
+
+    eligible = [t for t in _GRID if reaches(t)]
+    if not eligible:
+        return None
+    return float(max(eligible, key=lambda t: (round(_f1(y, p >= t), 6), -abs(t - 0.5))))
 
 
 def train(data: TrainingSet, emb: np.ndarray | None, kind: str = "embedding",

@@ -22,7 +22,13 @@ from corpus import sentence_labels
 from corpus.classify import train
 from corpus.errors import BadInput
 from corpus.severity import gated
-from corpus.severity_gate import SeverityGate, fits, precision_at_recall, train_gate
+from corpus.severity_gate import (
+    SeverityGate,
+    fits,
+    gate_threshold,
+    precision_at_recall,
+    train_gate,
+)
 from tests.conftest import FIXTURES, ota_snapshot
 
 POINTS = FIXTURES / "label_points.jsonl"
@@ -68,7 +74,8 @@ def test_the_gate_learns_which_sentences_are_against_the_user() -> None:
     assert gate.info["services"] == 6 and gate.info["folds"] == 6
     # every fold holds out one service whose sentences differ from the others' by one word
     assert gate.info["oof"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0,
-                                "threshold": gate.threshold, "precision_at_recall_0.6": 1.0}
+                                "threshold": gate.threshold, "rule": "precision 0.8",
+                                "precision_at_recall_0.6": 1.0}
     assert gate.info["threshold_rows"] == 48
     probe = ["We may terminate your account at any time without notice.",
              "You may delete your account at any time from the settings page."]
@@ -104,6 +111,18 @@ def test_precision_at_recall_is_the_best_precision_that_reaches_the_recall() -> 
     # tied scores are kept or dropped together: no threshold calls only the first 0.9
     tied = np.array([0.9, 0.9, 0.5, 0.5])
     assert precision_at_recall(np.array([True, False, True, False]), tied, 0.5) == 0.5
+
+
+def test_the_gate_threshold_is_precision_first_only_where_the_folds_reach_the_target() -> None:
+    p = np.array([0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2])
+    # 5 of the top 6 are against the user: precision 5/6 at recall 5/6 (F1 0.833) from 0.51,
+    # the best F1 above precision 0.8 (1 at 2/3 from 0.71: 0.8); the best F1 overall (precision
+    # 0.75 at recall 1: 0.857) is from 0.31 to 0.40
+    reached = np.array([1, 1, 1, 1, 0, 1, 0, 1, 0, 0], bool)
+    assert gate_threshold(reached, p) == (0.51, "precision 0.8")
+    # precision 0.8 only for the top score (recall 1/5): keep the best F1 (5/9, recall 1: 0.21-0.30)
+    missed = np.array([1, 0, 1, 0, 1, 0, 1, 0, 1, 0], bool)
+    assert gate_threshold(missed, p) == (0.3, "best F1")
 
 
 def test_a_gate_with_nothing_against_the_user_among_the_random_runs_says_so() -> None:
