@@ -189,7 +189,9 @@ def select(ota: Path, seed: int, count: int, out: Path,
     docs = current_documents(ota)
     heldout = heldout_rows()
     seen = _excluded_digests(docs, heldout)
-    seen.update(r.sha256 for r in read_labels(labelled_file))
+    labelled = read_labels(labelled_file)
+    seen.update(r.sha256 for r in labelled)
+    ids = {r.id for r in labelled}
     skip = {r["platform"] for r in heldout} | set(EXCLUDED)
     pool: list[tuple[tuple[str, str, str], int, str, str]] = []  # key, n, text, section
     for key in sorted(docs):
@@ -222,12 +224,14 @@ def select(ota: Path, seed: int, count: int, out: Path,
     for r in sorted(chosen, key=lambda r: (pool[r][0], pool[r][1])):
         by_doc.setdefault(pool[r][0], []).append(r)
     (out / "sheets").mkdir(parents=True, exist_ok=True)
-    drawn, names = [], set()
+    drawn, bases = [], set()
     for key, picked in by_doc.items():
-        name = prefix(key[1], key[2])
-        if name in names:  # the same service's document in another collection
-            name = f"{name}-{re.sub(r'[^a-z0-9]+', '-', key[0].lower()).strip('-')}"
-        names.add(name)
+        base = name = prefix(key[1], key[2])
+        # the same service's document in another collection, in this round or in a labelled
+        # row (an earlier round's id): the collection's name keeps every id unique
+        if base in bases or any(f"{base}-{pool[r][1]}" in ids for r in picked):
+            name = f"{base}-{re.sub(r'[^a-z0-9]+', '-', key[0].lower()).strip('-')}"
+        bases.add(base)
         sentences = sentences_with_sections(docs[key].text)
         with open(out / "sheets" / f"{name}.jsonl", "w", encoding="utf-8") as f:
             for r in picked:

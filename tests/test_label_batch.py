@@ -279,6 +279,22 @@ def test_select_takes_sentences_the_gate_finds_hard_from_documents_not_held_out(
     assert _sheet(out, "delta-tos")[0]["after"] == ""  # Delta's last sentence
 
 
+def test_select_names_a_sheet_by_its_collection_when_an_earlier_round_took_its_ids(
+        snapshot, tmp_path):
+    # an earlier round labelled sentence 1 of Gamma's terms in another collection as gamma-tos-1
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_text(sentence_labels.LABELS_FILE.read_text(encoding="utf-8") + json.dumps({
+        "id": "gamma-tos-1", "collection": "other-versions", "platform": "Gamma",
+        "doc_type": "Terms of Service", "n": 1, "sha256": sentence_labels.digest("elsewhere"),
+        "labels": [], "severity": "none", "batch": 6}) + "\n", encoding="utf-8")
+    out = tmp_path / "batch"
+    drawn = label_batch.select(snapshot, 7, 100, out, _fake_gate, per_document=1,
+                               labelled_file=earlier)
+    assert sorted(d["sheet"] for d in drawn) == ["alpha-tos", "delta-tos", "epsilon-pp",
+                                                 "gamma-tos-demo-versions"]
+    assert _sheet(out, "gamma-tos-demo-versions")[0]["id"] == "gamma-tos-demo-versions-1"
+
+
 def test_select_scores_every_unlabelled_sentence_once(snapshot, tmp_path, capsys):
     seen: list[str] = []
 
