@@ -316,7 +316,7 @@ class LabelModel:
         return bad, good
 
 
-def _int8(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def int8_rows(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows as int8 with one scale each (value = q * scale)."""
     m = np.asarray(m, np.float32).reshape(len(m), -1)
     scale = np.abs(m).max(axis=1) / 127.0 if m.size else np.zeros(len(m), np.float32)
@@ -327,8 +327,8 @@ def _int8(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def model_arrays(model: LabelModel) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """The model as plain arrays and JSON-able metadata (no pickle): the weights and the
     reference vectors quantised to int8 per row, everything else as is."""
-    coef_q, coef_s = _int8(model.coef)
-    ref_q, ref_s = _int8(model.ref_vectors)
+    coef_q, coef_s = int8_rows(model.coef)
+    ref_q, ref_s = int8_rows(model.ref_vectors)
     vocab, idf = model.features.state()
     arrays = {"coef_q": coef_q, "coef_scale": coef_s,
               "intercept": np.asarray(model.intercept, np.float32),

@@ -26,6 +26,7 @@ from corpus.severity_gate import (
     SeverityGate,
     fits,
     gate_threshold,
+    neighbour_features,
     precision_at_recall,
     train_gate,
 )
@@ -67,6 +68,10 @@ def _gate() -> tuple[SeverityGate, list[int]]:
     return gate, ticks
 
 
+def v_dim() -> int:
+    return HashEmbedder().embed(["x"]).shape[1]
+
+
 def test_the_gate_learns_which_sentences_are_against_the_user() -> None:
     gate, ticks = _gate()
     assert len(ticks) == fits([f"s{k}" for k in range(6)]) == 7  # 6 folds + the final fit
@@ -84,6 +89,12 @@ def test_the_gate_learns_which_sentences_are_against_the_user() -> None:
     assert p[0] >= gate.threshold > p[1]
     again, _ = _gate()
     assert again.threshold == gate.threshold and np.array_equal(again.coef, gate.coef)
+    # it holds its 48 sentences (int8, as saved) and reads back to the same probabilities
+    assert gate.ref_vectors is not None and gate.ref_vectors.shape == (48, v_dim())
+    assert gate.info["neighbours"] == [5, 20]
+    back = SeverityGate.from_arrays(*gate.arrays())
+    assert back is not None and np.array_equal(back.ref_vectors, gate.ref_vectors)
+    assert back.proba(HashEmbedder().embed(probe), z, z, z, probe).tolist() == p.tolist()
 
 
 def test_model_selected_sentences_train_the_gate_but_do_not_set_its_threshold() -> None:
@@ -123,6 +134,23 @@ def test_the_gate_threshold_is_precision_first_only_where_the_folds_reach_the_ta
     # precision 0.8 only for the top score (recall 1/5): keep the best F1 (5/9, recall 1: 0.21-0.30)
     missed = np.array([1, 0, 1, 0, 1, 0, 1, 0, 1, 0], bool)
     assert gate_threshold(missed, p) == (0.3, "best F1")
+
+
+def test_neighbour_features_count_what_people_decided_for_the_nearest_labelled_sentences(
+        ) -> None:
+    near = np.array([0.9, np.sqrt(1 - 0.81), 0.0])    # cosine 0.9 to the query, against
+    far = np.array([0.5, 0.0, np.sqrt(1 - 0.25)])     # cosine 0.5, not against
+    refs = np.vstack([np.tile(near, (10, 1)), np.tile(far, (15, 1)), [[2.0, 0.0, 0.0]]])
+    against = np.array([True] * 10 + [False] * 16)
+    query = np.array([[1.0, 0.0, 0.0]])
+    # the last reference is a copy of the query (cosine 1): skipped, so the nearest "not
+    # against" is the 0.5 one; k=5: all five against; k=20: ten and ten, weighted 9 to 5
+    got = neighbour_features(query, refs, against)
+    assert got[0].tolist() == pytest.approx([1.0, 1.0, 0.5, 9 / 14, 0.9, 0.5], abs=1e-6)
+    # in training, a service's own sentences are not its neighbours: 15 are left, none against
+    groups = np.array(["own"] * 10 + ["other"] * 16)
+    got = neighbour_features(query, refs, against, np.array(["own"]), groups)
+    assert got[0].tolist() == pytest.approx([0.0, 0.0, 0.0, 0.0, -1.0, 0.5], abs=1e-6)
 
 
 def test_a_gate_with_nothing_against_the_user_among_the_random_runs_says_so() -> None:
