@@ -6,13 +6,13 @@ never saw): the lowest threshold whose precision reaches ``--precision`` (0.8), 
 with the best F1 (flagged). ``score``: precision, recall and F1 per category and for the
 High/Medium severity decision on the hand-labelled held-out set
 (``evals/suites/labels/heldout.jsonl``), for the label model (the shipped one, or
-``--current FOLDER``), and beside it a TF-IDF + linear SVM trained on ``--data`` and a
-fine-tuned classifier (``--model``), when given.
+``--current FOLDER``), and beside it an earlier label model (``--before FOLDER``), a TF-IDF +
+linear SVM trained on ``--data`` and a fine-tuned classifier (``--model``), when given.
 
     python -m evals.label_heldout calibrate --data DIR/label_examples.jsonl \
         --folds F0 F1 --out MODEL/thresholds.json
-    python -m evals.label_heldout score [--current FOLDER] [--data DIR/label_examples.jsonl]
-        [--model MODEL]
+    python -m evals.label_heldout score [--current FOLDER] [--before FOLDER]
+        [--data DIR/label_examples.jsonl] [--model MODEL]
 """
 
 from __future__ import annotations
@@ -175,11 +175,12 @@ def batch_rows(path: Path, batch: int | None, ota: Path) -> list[dict[str, Any]]
 
 
 def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, cache: Path,
-          rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+          rows: list[dict[str, Any]] | None = None, before_dir: Path | None = None
+          ) -> dict[str, Any]:
     """Every system given, on the held-out sentences (or ``rows`` of the same form): the label
-    model in ``current_dir`` (``train-labels``' own, or the shipped one when None), the
-    fine-tuned classifier in ``model_dir`` and the TF-IDF + SVM baseline on ``data``, when
-    given."""
+    model in ``current_dir`` (``train-labels``' own, or the shipped one when None), an earlier
+    label model in ``before_dir`` to compare it with, the fine-tuned classifier in
+    ``model_dir`` and the TF-IDF + SVM baseline on ``data``, when given."""
     from assistant.embedder_factory import make_embedder
     from assistant.labels import SHIPPED, assign, label_texts, read_model
     from corpus.taxonomy import load_taxonomy
@@ -191,23 +192,32 @@ def score(data: Path | None, model_dir: Path | None, current_dir: Path | None, c
     current = read_model(current_dir or SHIPPED)
     emb = make_embedder("minilm", cache_dir=cache)
     vectors = emb.embed(texts)
-    res = label_texts(current, emb, texts, vectors)
-    cur = np.zeros_like(gold)
-    conf = np.zeros(gold.shape, dtype=np.float32)
     idx = {s: i for i, s in enumerate(slugs)}
-    for i, r in enumerate(res):
-        for c in r["categories"]:
-            cur[i, idx[c["slug"]]] = True
-            conf[i, idx[c["slug"]]] = c["confidence"]
-    systems: dict[str, tuple[np.ndarray, np.ndarray]] = {
-        f"label model ({current.info['source']}, {current.kind})": (cur, conf)}
-    severities = {next(iter(systems)): np.array([r["severity"] in ("High", "Medium")
-                                                 for r in res])}
+
+    def labelled(model: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A label model's categories, their confidences and its High/Medium decisions."""
+        res = label_texts(model, emb, texts, vectors)
+        pred = np.zeros_like(gold)
+        conf = np.zeros(gold.shape, dtype=np.float32)
+        for i, r in enumerate(res):
+            for c in r["categories"]:
+                pred[i, idx[c["slug"]]] = True
+                conf[i, idx[c["slug"]]] = c["confidence"]
+        return pred, conf, np.array([r["severity"] in ("High", "Medium") for r in res])
+
+    cur, conf, hm = labelled(current)
+    name = f"label model ({current.info['source']}, {current.kind})"
+    systems: dict[str, tuple[np.ndarray, np.ndarray]] = {name: (cur, conf)}
+    severities = {name: hm}
     if current.gate is not None:  # the same categories, severity from the neighbour rule alone
         plain = assign(dataclasses.replace(current, gate=None), vectors, texts)
         systems["same model without its severity gate"] = (cur, conf)
         severities["same model without its severity gate"] = np.array(
             [any(level in ("High", "Medium") for _, _, level, _ in labels) for labels in plain])
+    if before_dir is not None:
+        pred, c, hm = labelled(read_model(before_dir))
+        name = f"earlier label model ({before_dir.name})"
+        systems[name], severities[name] = (pred, c), hm
     if model_dir is not None:
         from assistant.label_model import SentenceLabeler
 
@@ -315,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("score")
     s.add_argument("--current", type=Path, help="a folder with labels-model.npz/.json (a data "
                    "dir's cache/ after train-labels; default: the shipped model)")
+    s.add_argument("--before", type=Path, help="a folder with an earlier label model "
+                   "(labels-model.npz/.json) to score beside it")
     s.add_argument("--data", type=Path, help="label_examples.jsonl: adds the TF-IDF + SVM "
                    "baseline trained on it")
     s.add_argument("--model", type=Path,
@@ -343,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rep = (agreement(a.second) if a.cmd == "agree" else
                score(a.data, a.model, a.current, a.cache_dir,
-                     batch_rows(sentences, a.batch, a.ota) if sentences else None))
+                     batch_rows(sentences, a.batch, a.ota) if sentences else None, a.before))
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

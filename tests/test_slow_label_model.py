@@ -93,3 +93,25 @@ def test_after_ingest_record_shows_labels_and_label_labels_a_line(tmp_path, caps
     assert main(["--data-dir", data, "label", "-"]) == 0
     row = json.loads(capsys.readouterr().out)
     assert [c["slug"] for c in row["categories"]][0] == "data-sale"
+
+
+def test_the_held_out_score_puts_an_earlier_model_beside_the_current_one(tmp_path):
+    """`label_heldout score --before FOLDER`: a column for an earlier label model, scored the
+    same way (here the shipped model twice, so the columns agree exactly)."""
+    from assistant.labels import SHIPPED
+    from evals.label_heldout import score
+
+    gold = [("governing-law", "medium"), ("arbitration", "high"),
+            ("account-termination", "medium"), ("data-sale", "favourable"),
+            ("age-limits", "low"), (None, "none"), (None, "none"),
+            ("scraping-automated-access", "low"), ("data-retention", "low")]
+    rows = [{"platform": "Demo", "doc_type": "Terms of Service", "text": t,
+             "labels": [slug] if slug else [], "severity": sev}
+            for t, (slug, sev) in zip(TEXTS, gold, strict=True)]
+    rep = score(None, None, None, tmp_path, rows, before_dir=SHIPPED)["systems"]
+    assert list(rep) == ["label model (shipped, embedding+tfidf)",
+                         "same model without its severity gate", "earlier label model (labels)"]
+    now, before = rep["label model (shipped, embedding+tfidf)"], rep["earlier label model (labels)"]
+    assert now == before
+    assert now["high_medium"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 3,
+                                  "predicted": 3}
