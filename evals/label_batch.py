@@ -177,7 +177,7 @@ def select(ota: Path, seed: int, count: int, out: Path,
     (called High/Medium), half from those below, at most ``per_document`` a document, with
     ``random.Random(seed)``. Each worksheet row carries the sentences before and after it as
     context. Such a batch over-represents hard cases: training uses it, but thresholds are
-    chosen on the random runs only (``corpus.sentence_labels.MODEL_SELECTED``)."""
+    chosen on the random runs only (``corpus.sentence_labels.RANDOM_BATCHES``)."""
     from corpus.sentence_labels import (
         current_documents,
         digest,

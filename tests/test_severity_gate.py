@@ -3,6 +3,7 @@ rest on top of the ToS;DR neighbour rule; the labelled sentences are rebuilt fro
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -244,6 +245,10 @@ def test_the_committed_labels_are_well_formed_and_keep_clear_of_the_test_service
         1400, 1396, 1381, 1400, 1131] + [1200] * 9
     # batches 6-14 were chosen by a model: they train, thresholds come from the random runs
     assert [r.drawn_at_random for r in rows].count(True) == 6708
+    # a later batch counts as chosen by a model unless named a random run; no batch: random
+    row = rows[0]
+    assert [dataclasses.replace(row, batch=b).drawn_at_random for b in (0, 5, 6, 15)] == [
+        True, True, False, False]
     slugs = {c.slug for c in load_taxonomy()}
     assert all(set(r.labels) <= slugs for r in rows)
     assert all((r.severity == "none") == (not r.labels) for r in rows)
