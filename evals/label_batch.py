@@ -189,23 +189,26 @@ def select(ota: Path, seed: int, count: int, out: Path,
     docs = current_documents(ota)
     heldout = heldout_rows()
     seen = _excluded_digests(docs, heldout)
-    labelled = read_labels(labelled_file)
-    seen.update(r.sha256 for r in labelled)
-    ids = {r.id for r in labelled}
+    done = read_labels(labelled_file)
+    seen.update(r.sha256 for r in done)
+    ids = {r.id for r in done}
     skip = {r["platform"] for r in heldout} | set(EXCLUDED)
+    segmented: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
     pool: list[tuple[tuple[str, str, str], int, str, str]] = []  # key, n, text, section
     for key in sorted(docs):
         if key[2] not in SHORT or key[1] in skip:
             continue
-        for n, (text, section) in enumerate(sentences_with_sections(docs[key].text)):
-            if digest(text) not in seen:
+        segmented[key] = sentences_with_sections(docs[key].text)
+        for n, (text, section) in enumerate(segmented[key]):
+            d = digest(text)
+            if d not in seen:
                 pool.append((key, n, text, section))
-                seen.add(digest(text))  # a sentence shared by copies is drawn once
+                seen.add(d)  # a sentence shared by copies is drawn once
     print(f"scoring {len(pool)} sentences", file=sys.stderr)
     gate, tau = score([t for _, _, t, _ in pool])
-    labelled = ~np.isnan(gate)
-    above = [int(r) for r in np.flatnonzero(labelled & (gate >= tau))]
-    near = [int(r) for r in np.flatnonzero(labelled & (gate >= band * tau) & (gate < tau))]
+    scored = ~np.isnan(gate)  # the category model labels it, so the gate sees it
+    above = [int(r) for r in np.flatnonzero(scored & (gate >= tau))]
+    near = [int(r) for r in np.flatnonzero(scored & (gate >= band * tau) & (gate < tau))]
     rng = random.Random(seed)
     taken: dict[tuple[str, str, str], int] = {}
     chosen: list[int] = []
@@ -232,7 +235,7 @@ def select(ota: Path, seed: int, count: int, out: Path,
         if base in bases or any(f"{base}-{pool[r][1]}" in ids for r in picked):
             name = f"{base}-{re.sub(r'[^a-z0-9]+', '-', key[0].lower()).strip('-')}"
         bases.add(base)
-        sentences = sentences_with_sections(docs[key].text)
+        sentences = segmented[key]
         with open(out / "sheets" / f"{name}.jsonl", "w", encoding="utf-8") as f:
             for r in picked:
                 n = pool[r][1]
@@ -243,7 +246,7 @@ def select(ota: Path, seed: int, count: int, out: Path,
                     ensure_ascii=False) + "\n")
         drawn.append({"collection": key[0], "platform": key[1], "doc_type": key[2],
                       "selected": len(picked), "sheet": name})
-    print(f"{len(pool)} sentences scored, {int(labelled.sum())} labelled by the model, "
+    print(f"{len(pool)} sentences scored, {int(scored.sum())} labelled by the model, "
           f"{len(above)} at or above the gate's threshold {tau:.2f}, {len(near)} from "
           f"{band * tau:.2f} below it; {len(chosen)} selected from {len(by_doc)} documents",
           file=sys.stderr)
