@@ -363,37 +363,42 @@ def fits_per_train(data: TrainingSet, folds: int = FOLDS) -> int:
     return (min(folds, n_groups) + 1 if n_groups >= 2 else 1) * data.Y.shape[1]
 
 
+def _grid(y: np.ndarray, p: np.ndarray) -> list[tuple[float, int, float, float, float]]:
+    """(threshold, texts called, precision, recall, F1) of ``p >= t`` at each grid threshold."""
+    positives = int(y.sum())
+    out = []
+    for t in _GRID:
+        pred = p >= t
+        tp, called = int((y & pred).sum()), int(pred.sum())
+        out.append((float(t), called, tp / called if called else 0.0,
+                    tp / positives if positives else 0.0, round(_f1(y, pred), 6)))
+    return out
+
+
+def _best_f1(grid: list[tuple[float, int, float, float, float]]) -> float:
+    """The best F1 of ``grid`` rows (ties: nearest 0.5)."""
+    return max(grid, key=lambda g: (g[4], -abs(g[0] - 0.5)))[0]
+
+
 def choose_threshold(y: np.ndarray, p: np.ndarray, min_precision: float | None = None
                      ) -> float:
     """The grid threshold with the best F1 of ``p >= t`` against ``y`` (ties: nearest 0.5); with
     ``min_precision``, the lowest one whose precision reaches it (the best-F1 one when none
     does)."""
+    grid = _grid(y, p)
     if min_precision is not None:
-        for t in _GRID:
-            pred = p >= t
-            if pred.any() and (y & pred).sum() / pred.sum() >= min_precision:
-                return float(t)
-    best = best_f1_threshold(y, p)
-    assert best is not None  # with no minimums every grid threshold is eligible
-    return best
+        for t, called, precision, _, _ in grid:
+            if called and precision >= min_precision:
+                return t
+    return _best_f1(grid)
 
 
 def best_f1_threshold(y: np.ndarray, p: np.ndarray, min_precision: float = 0.0,
                       min_recall: float = 0.0) -> float | None:
     """The grid threshold with the best F1 of ``p >= t`` among those whose precision and recall
     reach the minimums (ties: nearest 0.5); None when none does."""
-    positives = int(y.sum())
-
-    def reaches(t: float) -> bool:
-        pred = p >= t
-        tp, called = int((y & pred).sum()), int(pred.sum())
-        return ((tp / called if called else 0.0) >= min_precision
-                and (tp / positives if positives else 0.0) >= min_recall)
-
-    eligible = [t for t in _GRID if reaches(t)]
-    if not eligible:
-        return None
-    return float(max(eligible, key=lambda t: (round(_f1(y, p >= t), 6), -abs(t - 0.5))))
+    eligible = [g for g in _grid(y, p) if g[2] >= min_precision and g[3] >= min_recall]
+    return _best_f1(eligible) if eligible else None
 
 
 def train(data: TrainingSet, emb: np.ndarray | None, kind: str = "embedding",
