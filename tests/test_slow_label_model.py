@@ -96,11 +96,17 @@ def test_after_ingest_record_shows_labels_and_label_labels_a_line(tmp_path, caps
 
 
 def test_the_held_out_score_puts_an_earlier_model_beside_the_current_one(tmp_path):
-    """`label_heldout score --before FOLDER`: a column for an earlier label model, scored the
-    same way (here the shipped model twice, so the columns agree exactly)."""
-    from assistant.labels import SHIPPED
+    """`label_heldout score --before FOLDER` reads the earlier model from FOLDER and scores it
+    the same way: here the shipped model saved without its gate, whose column must match the
+    report's own "without its severity gate" column (computed another way) and not the
+    shipped one."""
+    import dataclasses
+
+    from assistant.labels import SHIPPED, read_model, save_model
     from evals.label_heldout import score
 
+    gateless = tmp_path / "gateless"
+    save_model(dataclasses.replace(read_model(SHIPPED), gate=None), gateless)
     gold = [("governing-law", "medium"), ("arbitration", "high"),
             ("account-termination", "medium"), ("data-sale", "favourable"),
             ("age-limits", "low"), (None, "none"), (None, "none"),
@@ -108,10 +114,17 @@ def test_the_held_out_score_puts_an_earlier_model_beside_the_current_one(tmp_pat
     rows = [{"platform": "Demo", "doc_type": "Terms of Service", "text": t,
              "labels": [slug] if slug else [], "severity": sev}
             for t, (slug, sev) in zip(TEXTS, gold, strict=True)]
-    rep = score(None, None, None, tmp_path, rows, before_dir=SHIPPED)["systems"]
+    rep = score(None, None, None, tmp_path / "cache", rows, before_dir=gateless)["systems"]
     assert list(rep) == ["label model (shipped, embedding+tfidf)",
-                         "same model without its severity gate", "earlier label model (labels)"]
-    now, before = rep["label model (shipped, embedding+tfidf)"], rep["earlier label model (labels)"]
-    assert now == before
+                         "same model without its severity gate",
+                         "earlier label model (gateless)"]
+    now = rep["label model (shipped, embedding+tfidf)"]
+    before = rep["earlier label model (gateless)"]
+    assert before == rep["same model without its severity gate"]
+    assert before["per_category"] == now["per_category"]  # the same categories
     assert now["high_medium"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 3,
                                   "predicted": 3}
+    # the neighbour rule alone calls the scraping ban and "as long as necessary" retention
+    # Medium and the provider's home law Low: 2 of its 4 calls right, 2 of the 3 found
+    assert before["high_medium"] == {"precision": 0.5, "recall": 0.667, "f1": 0.571,
+                                     "support": 3, "predicted": 4}
