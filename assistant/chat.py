@@ -8,8 +8,8 @@ Rules, in order:
   "their", "each") keeps the platforms in focus; a message naming no platform and no pronoun
   keeps them too unless it asks across platforms ("which platforms", "any platform") or the
   conversation is reset;
-- a message with no topic of its own ("and Spotify?") keeps the topic in focus; otherwise its
-  topic replaces it;
+- a message with no topic of its own ("and Spotify?", "how does Spotify handle that?", "does
+  Zoom have a similar clause?") keeps the topic in focus; otherwise its topic replaces it;
 - two or more platforms in focus, or "compare" / "versus" / "which of" / "difference", route to
   a comparison.
 """
@@ -37,7 +37,20 @@ _FILLER = re.compile(r"^\s*(and|also|but|so|ok|okay|what about|how about|and wha
                      r"same for|same question for|now|then)\b[\s,]*", re.I)
 _FOLLOW_WORDS = frozenset(
     "and about how what compare versus vs which both them they their each either those "
-    "difference differ side "
+    "difference differ side approach position stance view take practice practices rules "
+    "counterpart equivalent version answer "
+    .split()
+)
+# Words that ask about "that" rather than name a topic, when the message points back at the
+# last turn ("how does Spotify handle that?", "is that also true for Zoom?", "does Discord have
+# a similar clause?"): without such a pointer they may be the topic ("can I use Zoom for work?").
+_POINTER = re.compile(r"\b(that|this|it|same|similar|similarly|too|also|likewise|as well|"
+                      r"equivalent|comparable|alike)\b", re.I)
+_POINTED_WORDS = frozenset(
+    "handle deal treat cover address manage work stand apply true state clause provision "
+    "thing case question one do mention regard matter issue point subject similar likewise "
+    "too well also comparable alike go word situation section part rule say privacy cookie "
+    "guidelines community agreement document documents conditions"
     .split()
 )
 HELP_TEXT = (
@@ -117,8 +130,9 @@ def strip_platforms(message: str, spans: list[tuple[str, int, int]]) -> str:
 def topic_of(rest: str) -> str:
     """The topic words of a message whose platform names are gone."""
     t = _FILLER.sub("", rest).strip()
-    t = re.sub(r"^(can|could|does|do|did|is|are|will|would|may|might|should|has|have|what|how"
-               r"|when|where|which|who)\b\s*", "", t, flags=re.I)
+    t = re.sub(r"^(what|how|who|where|when|which)['’]s\b", r"\1 is", t, flags=re.I)
+    t = re.sub(r"^((can|could|does|do|did|is|are|will|would|may|might|should|has|have|what|how"
+               r"|when|where|which|who)\b\s*)+", "", t, flags=re.I)  # "how does", "what is"
     t = re.sub(r"^(compare|comparison of|contrast)\b\s*", "", t, flags=re.I)
     t = re.sub(r"^(of them|of these|of those|of the two|of the three)\b\s*", "", t, flags=re.I)
     t = re.sub(r"^(on|about|regarding|for|in terms of|when it comes to)\b\s*", "", t,
@@ -130,8 +144,19 @@ def topic_of(rest: str) -> str:
     return t.strip(" ?.!,")
 
 
+def _stemmed(words: frozenset[str]) -> frozenset[str]:
+    return words | frozenset(terms(" ".join(words)))
+
+
+_FOLLOW_TERMS = _stemmed(_FOLLOW_WORDS)
+_POINTED_TERMS = _FOLLOW_TERMS | _stemmed(_POINTED_WORDS)
+
+
 def has_topic(rest: str) -> bool:
-    return any(w not in _FOLLOW_WORDS for w in terms(_FILLER.sub("", rest)))
+    """Whether a message names a topic of its own, or only points back at the last one."""
+    text = _FILLER.sub("", rest)
+    generic = _POINTED_TERMS if _POINTER.search(text) else _FOLLOW_TERMS
+    return any(w not in generic and len(w) > 1 for w in terms(text))  # "what's": "s"
 
 
 def resolve(session: Session, message: str, matcher: Any) -> Resolution:

@@ -50,8 +50,12 @@ def expand(ids: list[str]) -> list[str]:
     return out
 
 def regex_ids(platform: str, pattern: str) -> list[str]:
+    """The current clauses of ``platform`` (its display name) that match ``pattern``."""
+    ids = [pid for pid, name in store.platforms().items() if name == platform]
+    if not ids:
+        sys.exit(f"unknown platform {platform!r}")
     rx = re.compile(pattern, re.I)
-    return sorted(r for r, t in current(platform).items() if rx.search(t))
+    return sorted(r for r, t in current(ids[0]).items() if rx.search(t))
 
 Q = [  # id, question, expected IDs (hand-checked), note
  ("discord-terminate", "Can Discord suspend my account without notice?", ["discord-hft7-fb90-wbwc"]),
@@ -160,6 +164,10 @@ CONV: list[tuple[str, list[dict[str, Any]]]] = [
    {"message": "Is Signal end-to-end encrypted?", "expect_focus": ["Signal"], "expected": ["signal-5e1z-a80m-hyyp", "signal-w74h-rc1a-ey6t", "signal-jsqb-gj3r-cnwy", "signal-c5sy-degy-5s42"]},
    {"message": "and WhatsApp?", "expect_focus": ["WhatsApp"]},
    {"message": "compare Signal and WhatsApp", "expect_focus": ["Signal", "WhatsApp"], "expect_route": "compare"}]),
+ ("conv-handle-that-followup", [
+   {"message": "Can Coursera suspend my account without notice?", "expect_focus": ["Coursera"], "expected": ["coursera-2m99-vte5-73xz", "coursera-5dya-tsb3-ex6y", "coursera-8b5j-dtny-mb6a"]},
+   {"message": "and how does Spotify handle that?", "expect_focus": ["Spotify"], "expected": ["spotify-0q35-cs1y-ppj1", "spotify-ddsn-8jvn-9s83", "spotify-z8yw-kxrf-5ec2"]},
+   {"message": "Does Discord have a similar clause?", "expect_focus": ["Discord"], "expected": ["discord-hft7-fb90-wbwc"]}]),
  ("conv-pronoun-keeps-platform", [
    {"message": "Does Facebook sell my personal information?", "expect_focus": ["Facebook"], "expected": ["facebook-c7rv-y5w4-xth9", "facebook-svcr-63v3-7981", "facebook-8aya-ecx7-cv62"]},
    {"message": "Do they share it with researchers?", "expect_focus": ["Facebook"]}]),

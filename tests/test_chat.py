@@ -103,3 +103,49 @@ def test_record_route_shows_the_record(fixture_assistant):
     ans = fixture_assistant.chat(Session(), f"show me {TERMINATE}")
     assert ans.route == "record" and ans.citations[0].record_id == TERMINATE
     assert ans.citations[0].quote == fixture_assistant.store.clause(TERMINATE).text
+
+
+_KEEPS = "terminate my account without notice"
+
+
+@pytest.mark.parametrize("message", [
+    "and how does Learnify handle that?",
+    "How does Learnify deal with this?",
+    "Does Learnify do that too?",
+    "Is that also true for Learnify?",
+    "Does Learnify have a similar clause?",
+    "What's Learnify's position on this?",
+    "what are Learnify's rules on that?",
+    "Does the same apply to Learnify?",
+    "How does that work at Learnify?",
+    "What does Learnify's privacy policy say about this?",
+    "And Learnify's approach?",
+])
+def test_follow_up_pointing_back_keeps_the_topic(message):
+    s = Session(platforms=["streamly"], mentioned=["streamly"], topic=_KEEPS,
+                question="Can terminate my account without notice?")
+    res = resolve(s, message, _Matcher())
+    assert (res.platforms, res.topic, res.kept_topic) == (["learnify"], _KEEPS, True)
+    assert res.question == "Can terminate my account without notice?"
+
+
+@pytest.mark.parametrize("message,topic", [
+    ("How does Learnify handle refunds?", "handle refunds"),
+    ("Can I use Learnify for work?", "I use for work"),  # "work" is a topic without a pointer
+    ("What's Learnify's address?", "address"),
+    ("What's the minimum age on Learnify?", "the minimum age"),
+    ("Does Learnify track my location too?", "track my location too"),
+])
+def test_follow_up_with_a_topic_of_its_own_replaces_it(message, topic):
+    s = Session(platforms=["streamly"], mentioned=["streamly"], topic=_KEEPS,
+                question="Can terminate my account without notice?")
+    res = resolve(s, message, _Matcher())
+    assert (res.platforms, res.topic, res.kept_topic) == (["learnify"], topic, False)
+
+
+def test_handle_that_follow_up_searches_the_kept_question(fixture_assistant):
+    s = Session()
+    fixture_assistant.chat(s, "Can Streamly terminate my account without notice?")
+    a2 = fixture_assistant.chat(s, "and how does Streamly handle that?")
+    assert a2.focus == "Searching Streamly for: terminate my account without notice"
+    assert [c.record_id for c in a2.citations] == [TERMINATE]
