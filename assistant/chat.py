@@ -11,7 +11,10 @@ Rules, in order:
 - a message with no topic of its own ("and Spotify?", "how does Spotify handle that?", "does
   Zoom have a similar clause?") keeps the topic in focus; otherwise its topic replaces it;
 - two or more platforms in focus, or "compare" / "versus" / "which of" / "difference", route to
-  a comparison.
+  a comparison;
+- a service named that the corpus does not hold is said to be missing: alone ("and Myspace?")
+  the turn answers only that; beside known platforms ("compare Zoom and Slack") they are
+  answered and the answer says which was left out.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ _HELP = re.compile(r"^\s*(help|\?|what can you do|how do i use (this|you)|what d
                    re.I)
 _FILLER = re.compile(r"^\s*(and|also|but|so|ok|okay|what about|how about|and what about|"
                      r"same for|same question for|now|then)\b[\s,]*", re.I)
+_LIST_GAP = re.compile(r"\s*(,|&|/|\b(and|or|vs\.?|versus)\b|\s)*\s*", re.I)
 _FOLLOW_WORDS = frozenset(
     "and about how what compare versus vs which both them they their each either those "
     "difference differ side approach position stance view take practice practices rules "
@@ -101,7 +105,7 @@ class Session:
 
 @dataclass
 class Resolution:
-    route: str  # ask | compare | record | help
+    route: str  # ask | compare | record | help | missing
     platforms: list[str]
     topic: str
     question: str
@@ -109,12 +113,16 @@ class Resolution:
     kept_platforms: bool = False
     kept_topic: bool = False
     mentioned: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # services named that the corpus lacks
 
 
 def strip_platforms(message: str, spans: list[tuple[str, int, int]]) -> str:
-    out, last = [], 0
+    out: list[str] = []
+    last = 0
     for _, s, e in spans:
-        out.append(message[last:s])
+        gap = message[last:s]
+        # "Spotify or Zoom", "Spotify, Zoom and Slack": nothing of the list is left between
+        out.append(" " if out and _LIST_GAP.fullmatch(gap) else gap)
         last = e
         if message[last:last + 2] in ("'s", "’s"):
             last += 2
@@ -172,7 +180,13 @@ def resolve(session: Session, message: str, matcher: Any) -> Resolution:
     for pid, _, _ in spans:
         if pid not in named:
             named.append(pid)
-    rest = strip_platforms(message, spans)
+    unknown = matcher.unknown_spans(message)
+    missing = [name for name, _, _ in unknown]
+    rest = strip_platforms(message, sorted(spans + unknown, key=lambda t: t[1]))
+    if missing and not named:  # "and Myspace?": never answered for the platforms in focus
+        topic, question = ((topic_of(rest), rest) if has_topic(rest)
+                           else (session.topic, session.question))
+        return Resolution("missing", [], topic, question, missing=missing)
     kept_platforms = kept_topic = False
     if named:
         platforms = named
@@ -200,7 +214,7 @@ def resolve(session: Session, message: str, matcher: Any) -> Resolution:
     else:
         mentioned = list(dict.fromkeys(session.mentioned + platforms))
     return Resolution(route, platforms, topic, question, kept_platforms=kept_platforms,
-                      kept_topic=kept_topic, mentioned=mentioned)
+                      kept_topic=kept_topic, mentioned=mentioned, missing=missing)
 
 
 def describe(res: Resolution, names: dict[str, str]) -> str:

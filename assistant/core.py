@@ -376,6 +376,8 @@ class Assistant:
 
     def chat(self, session: Session, message: str) -> Answer:
         """One turn of a conversation; ``session`` is updated."""
+        from assistant.plain_answers import left_out, not_in_corpus
+
         t0 = time.perf_counter()
         msg = clean_question(message)
         _ = self.index
@@ -385,6 +387,10 @@ class Assistant:
             answer = Answer(text=HELP_TEXT, citations=[], evidence=[], route="help")
         elif res.route == "record":
             answer = record_answer(self.record(res.record_id))
+        elif res.route == "missing":  # the platforms in focus stay; a topic of its own is kept
+            session.topic, session.question = res.topic, res.question
+            answer = not_in_corpus(res.missing[0], len(names), time.perf_counter() - t0)
+            answer.route = "missing"
         else:
             session.platforms, session.topic, session.question = (
                 res.platforms, res.topic, res.question)
@@ -400,6 +406,9 @@ class Assistant:
             if history is None:
                 answer.route = res.route
                 answer.focus = describe(res, names)
+            if res.missing:
+                answer.text += "\n\n" + left_out(res.missing, len(names))
+                answer.meta["missing_platforms"] = list(res.missing)
         answer.platforms = tuple(res.platforms)
         answer.meta.update({
             "route": answer.route, "topic": res.topic,

@@ -115,3 +115,12 @@ def not_in_corpus(name: str, platforms: int, seconds: float) -> Answer:
     return Answer(text=text, citations=[], evidence=[], abstained=True,
                   focus=f"{name}: not in the corpus", timings={"total_ms": seconds * 1000},
                   meta={"missing_platform": name})
+
+
+def left_out(missing: list[str], platforms: int) -> str:
+    """The note on a conversation turn that named, beside platforms the corpus holds, services
+    it does not ("compare Zoom and Slack"): answered for the others, and said."""
+    names = " and ".join(missing)
+    verb = "is" if len(missing) == 1 else "are"
+    return (f"Note: {names} {verb} not among the {platforms} platforms in this corpus, so "
+            f"{'it is' if len(missing) == 1 else 'they are'} left out of this answer.")

@@ -42,7 +42,15 @@ American Canada Canadian Australia Germany German France French India Ireland Ir
 China Brazil English Terms Privacy Policy Service Services Community Guidelines Cookie
 Cookies Which What When Where Who Whom Why How If Is Are Do Does Can Could Will Would May
 Might Should Has Have Did My Our Your The This That These Those A An Internet Web Android
-iOS Windows Mac ChatGPT's Google Apple Microsoft Amazon Meta""".split())
+iOS Windows Mac ChatGPT's Google Apple Microsoft Amazon Meta Thanks Thank Hello Hi Hey Yes
+No Ok Okay Sure Great Cool Nice Really Please Sorry Help""".split())
+# a name listed beside another ("Zoom and Slack", "Slack, Zoom") or standing alone after a
+# follow-up's opening ("and Myspace?", "what about Friendster?")
+_LISTED = re.compile(rf"(?:\b(?i:and|or|vs\.?|versus)\s+|,\s*){_NAME}|"
+                     rf"{_NAME}(?=\s*(?:,|\b(?i:and|or|vs\.?|versus)\b))")
+_ALONE = re.compile(rf"^\s*(?i:and|also|but|then|what about|how about|and what about|same for|"
+                    rf"same question for)\s+{_NAME}\s*[?.!]*\s*$")
+_LEADING = frozenset("compare contrast between and or versus vs".split())
 
 
 class PlatformMatcher:
@@ -117,11 +125,37 @@ class PlatformMatcher:
             return None
         for m in _SERVICE_SLOT.finditer(text):
             name = next(g for g in m.groups() if g)
-            first = name.split()[0]
-            if first in NOT_SERVICES or name in NOT_SERVICES or name.lower() in self.table:
-                continue
-            return name
+            if not self._not_a_service(name):
+                return name
         return None
+
+    def unknown_spans(self, text: str) -> list[tuple[str, int, int]]:
+        """(name, start, end) of every name a chat message uses as a service's that is no
+        platform of the corpus, beside the platforms it does name ("compare Zoom and
+        Slack") or after a follow-up's opening ("and Myspace?"), so a conversation never
+        answers for the platforms in focus instead."""
+        known = self.find_spans(text)
+        out: list[tuple[str, int, int]] = []
+        for rx in (_SERVICE_SLOT, _LISTED, _ALONE):
+            for m in rx.finditer(text):
+                g = next(i for i in range(1, (m.re.groups or 0) + 1) if m.group(i))
+                start, end = m.span(g)
+                words = m.group(g).split()
+                while words and words[0].lower() in _LEADING:  # "Compare Slack and Zoom"
+                    start = text.index(words[1], start) if len(words) > 1 else end
+                    words = words[1:]
+                name = " ".join(words)
+                acronym = rx is not _SERVICE_SLOT and name.isupper() and len(name) <= 4
+                if (not name or acronym or self._not_a_service(name)  # "AI and ML"
+                        or any(s < end and start < e for _, s, e in known)
+                        or any(n == name for n, _, _ in out)):
+                    continue
+                out.append((name, start, end))
+        return sorted(out, key=lambda t: t[1])
+
+    def _not_a_service(self, name: str) -> bool:
+        return (name.split()[0] in NOT_SERVICES or name in NOT_SERVICES
+                or name.lower() in self.table)
 
     def resolve(self, name: str) -> str:
         """A platform ID for a name given on purpose (a --platform flag), or a helpful error."""

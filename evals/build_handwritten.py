@@ -168,6 +168,10 @@ CONV: list[tuple[str, list[dict[str, Any]]]] = [
    {"message": "Can Coursera suspend my account without notice?", "expect_focus": ["Coursera"], "expected": ["coursera-2m99-vte5-73xz", "coursera-5dya-tsb3-ex6y", "coursera-8b5j-dtny-mb6a"]},
    {"message": "and how does Spotify handle that?", "expect_focus": ["Spotify"], "expected": ["spotify-0q35-cs1y-ppj1", "spotify-ddsn-8jvn-9s83", "spotify-z8yw-kxrf-5ec2"]},
    {"message": "Does Discord have a similar clause?", "expect_focus": ["Discord"], "expected": ["discord-hft7-fb90-wbwc"]}]),
+ ("conv-missing-service-followup", [
+   {"message": "Can Spotify terminate my account?", "expect_focus": ["Spotify"], "expected": ["spotify-0q35-cs1y-ppj1", "spotify-ddsn-8jvn-9s83", "spotify-z8yw-kxrf-5ec2", "spotify-5v2e-pjzm-t86t", "spotify-kgdx-bfv6-n4y6"]},
+   {"message": "and Myspace?", "expect_route": "missing", "expect_abstain": True},
+   {"message": "and Discord?", "expect_focus": ["Discord"], "expected": ["discord-hft7-fb90-wbwc"]}]),
  ("conv-pronoun-keeps-platform", [
    {"message": "Does Facebook sell my personal information?", "expect_focus": ["Facebook"], "expected": ["facebook-c7rv-y5w4-xth9", "facebook-svcr-63v3-7981", "facebook-8aya-ecx7-cv62"]},
    {"message": "Do they share it with researchers?", "expect_focus": ["Facebook"]}]),

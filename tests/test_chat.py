@@ -75,6 +75,9 @@ class _Matcher:
                 out.append((pid, i, i + len(name)))
         return sorted(out, key=lambda t: t[1])
 
+    def unknown_spans(self, text):
+        return []
+
 
 @pytest.mark.parametrize("message,route", [
     ("show me streamly-bf7b-32gp-7whs", "record"),
@@ -149,3 +152,27 @@ def test_handle_that_follow_up_searches_the_kept_question(fixture_assistant):
     a2 = fixture_assistant.chat(s, "and how does Streamly handle that?")
     assert a2.focus == "Searching Streamly for: terminate my account without notice"
     assert [c.record_id for c in a2.citations] == [TERMINATE]
+
+
+def test_a_service_the_corpus_lacks_is_never_answered_for_the_platforms_in_focus(
+        fixture_assistant):
+    n = len(fixture_assistant.matcher.names)
+    s = Session()
+    fixture_assistant.chat(s, "Can Streamly terminate my account without notice?")
+    a2 = fixture_assistant.chat(s, "and Myspace?")
+    assert (a2.route, a2.focus, a2.citations) == ("missing", "Myspace: not in the corpus", [])
+    assert a2.text.startswith(f"Myspace is not among the {n} platforms in this corpus")
+    assert s.platforms == ["streamly"] and s.topic == _KEEPS  # the focus stays
+    a3 = fixture_assistant.chat(s, "and Learnify?")
+    assert a3.focus == f"Searching Learnify for: {_KEEPS}"
+
+
+def test_a_comparison_with_a_service_the_corpus_lacks_says_it_was_left_out(fixture_assistant):
+    n = len(fixture_assistant.matcher.names)
+    s = Session()
+    ans = fixture_assistant.chat(s, "Can Streamly or Slack terminate my account without notice?")
+    assert (ans.route, ans.focus) == ("ask", f"Searching Streamly for: {_KEEPS}")
+    assert [c.record_id for c in ans.citations] == [TERMINATE]
+    assert ans.text.endswith(f"Note: Slack is not among the {n} platforms in this corpus, so it "
+                             "is left out of this answer.")
+    assert ans.meta["missing_platforms"] == ["Slack"]

@@ -65,6 +65,26 @@ def test_a_missing_service_is_found_only_where_a_name_goes():
     assert m.unknown("Does GDPR apply to me in California?") is None
 
 
+@pytest.mark.parametrize("text,unknown", [
+    ("Compare Streamly and Slack on data retention", [("Slack", 21, 26)]),
+    ("Compare Slack and Streamly on data retention", [("Slack", 8, 13)]),
+    ("and Myspace?", [("Myspace", 4, 11)]),
+    ("what about Friendster?", [("Friendster", 11, 21)]),
+    ("Streamly, Slack or Teams: who keeps my messages?", [("Slack", 10, 15), ("Teams", 19, 24)]),
+    ("Proton Mail and Tutanota?", [("Tutanota", 16, 24)]),
+    ("Compare Streamly and Proton Mail", []),
+    ("Does Streamly use AI and ML?", []),  # acronyms beside a name are not services
+    ("Does Streamly comply with GDPR and CCPA?", []),
+    ("Thanks!", []),
+    ("and cookies?", []),
+])
+def test_services_a_chat_message_names_that_the_corpus_lacks(text, unknown):
+    from assistant.platforms import PlatformMatcher
+
+    m = PlatformMatcher({"streamly": "Streamly", "proton-mail": "Proton Mail"})
+    assert m.unknown_spans(text) == unknown
+
+
 def test_retrieval_does_not_match_the_users_age_as_a_token():
     from assistant.lead import age_as_words
 
