@@ -396,7 +396,9 @@ class Assistant:
                 res.platforms, res.topic, res.question)
             session.mentioned = res.mentioned
             f = Filters(tuple(res.platforms), tuple(session.doc_types))
-            history = self.router.history(msg, f) if res.route == "ask" else None
+            history = self.router.history(msg, f)
+            if res.route == "compare" and history is not None and history.kind != "change":
+                history = None  # a dated comparison stays a table; "what changed in both?" not
             if history is not None:
                 answer = self._handle(history, msg, "hybrid", self.stages(), t0)
             elif res.route == "compare":

@@ -216,3 +216,20 @@ def test_a_dated_question_keeps_the_stages_it_was_asked_with(a, monkeypatch):
         ans = a.ask("Could Videomeet end my free trial early in July 2023?", stages=stages)
         assert ans.route == "dated"
     assert seen == [("2023-07-31", FUSED), ("2023-07-31", RERANKED)]
+
+
+def test_a_change_question_after_a_comparison_lists_each_platforms_changes(tmp_path_factory):
+    from assistant.chat import Session
+    from tests.conftest import FIXTURE_OTA
+
+    both = build_assistant(tmp_path_factory.mktemp("qa-chat"), sources=[FIXTURE_HISTORY,
+                                                                        FIXTURE_OTA])
+    s = Session()
+    first = both.chat(s, "Compare Videomeet and Streamly on terminating accounts")
+    assert first.route == "compare"
+    ans = both.chat(s, "what changed in their terms in August 2023?")
+    assert (ans.route, ans.meta["platforms"]) == ("changes", ["videomeet", "streamly"])
+    assert set(ans.meta["change_ids"]) == {change_id(both, V2, "modified"),
+                                           change_id(both, V2, "added"),
+                                           change_id(both, V2, "moved")}
+    assert ans.focus == "Videomeet, Streamly; change records 2023-08-01 to 2023-08-31"
