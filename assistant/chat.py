@@ -12,6 +12,8 @@ Rules, in order:
   Zoom have a similar clause?") keeps the topic in focus; otherwise its topic replaces it;
 - two or more platforms in focus, or "compare" / "versus" / "which of" / "difference", route to
   a comparison;
+- a document type named ("what about the privacy policy?", "their terms of use") narrows the
+  turn to it, and the follow-ups that keep its topic;
 - a service named that the corpus does not hold is said to be missing: alone ("and Myspace?")
   the turn answers only that; beside known platforms ("compare Zoom and Slack") they are
   answered and the answer says which was left out.
@@ -62,7 +64,7 @@ HELP_TEXT = (
     "online platforms, quoting the clauses and citing their record IDs.\n"
     "- Ask: \"Can Coursera suspend my account without notice?\"\n"
     "- Follow up: \"and Spotify?\" keeps the topic; \"which of them lets me appeal?\" keeps "
-    "the platforms.\n"
+    "the platforms; \"what about the privacy policy?\" narrows it to one kind of document.\n"
     "- Compare: \"Compare Spotify, Zoom and Discord on data retention\".\n"
     "- Look up a record: \"show me <record ID>\".\n"
     "Every citation is a record you can open and check.")
@@ -86,6 +88,7 @@ class Session:
     doc_types: list[str] = field(default_factory=list)
     topic: str = ""
     question: str = ""  # the last full question, platform names removed
+    topic_doc_types: list[str] = field(default_factory=list)  # named with the topic in focus
     turns: list[Turn] = field(default_factory=list)
 
     def to_json(self) -> str:
@@ -100,6 +103,7 @@ class Session:
     def reset(self) -> None:
         self.platforms, self.mentioned, self.doc_types = [], [], []
         self.topic, self.question = "", ""
+        self.topic_doc_types = []
         self.turns = []
 
 
@@ -114,6 +118,7 @@ class Resolution:
     kept_topic: bool = False
     mentioned: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # services named that the corpus lacks
+    doc_types: list[str] = field(default_factory=list)  # named in the message or with the topic
 
 
 def strip_platforms(message: str, spans: list[tuple[str, int, int]]) -> str:
@@ -135,6 +140,38 @@ def strip_platforms(message: str, spans: list[tuple[str, int, int]]) -> str:
     return text.strip(" ,/")
 
 
+# other names people give a document type the corpus holds
+DOC_TYPE_ALIASES = {
+    "terms of use": "Terms of Service", "terms and conditions": "Terms of Service",
+    "user agreement": "Terms of Service", "tos": "Terms of Service",
+    "privacy notice": "Privacy Policy", "privacy statement": "Privacy Policy",
+    "cookie policy": "Trackers Policy", "cookies policy": "Trackers Policy",
+    "cookie notice": "Trackers Policy",
+}
+
+
+def _doc_type_pattern(name: str) -> str:
+    words = [re.escape(w) for w in name.lower().split()]
+    last = words[-1]
+    words[-1] = ("polic(?:y|ies)" if last == "policy" else
+                 last.rstrip("s") + "s?" if last.endswith("s") else last + "s?")
+    return r"\b" + r"\s+".join(words) + r"\b"
+
+
+def doc_type_spans(message: str, doc_types: list[str]) -> list[tuple[str, int, int]]:
+    """(document type, start, end) of each document type the message names ("their privacy
+    policies", "the community guidelines", "terms of use"), among ``doc_types``."""
+    known = {d.lower(): d for d in doc_types}
+    names = {**{d.lower(): d for d in doc_types},
+             **{a: known[t.lower()] for a, t in DOC_TYPE_ALIASES.items() if t.lower() in known}}
+    out: list[tuple[str, int, int]] = []
+    for key in sorted(names, key=len, reverse=True):  # "business privacy policy" first
+        for m in re.finditer(_doc_type_pattern(key), message, re.I):
+            if not any(s < m.end() and m.start() < e for _, s, e in out):
+                out.append((names[key], m.start(), m.end()))
+    return sorted(out, key=lambda t: t[1])
+
+
 def topic_of(rest: str) -> str:
     """The topic words of a message whose platform names are gone."""
     t = _FILLER.sub("", rest).strip()
@@ -143,12 +180,14 @@ def topic_of(rest: str) -> str:
                r"|when|where|which|who)\b\s*)+", "", t, flags=re.I)  # "how does", "what is"
     t = re.sub(r"^(compare|comparison of|contrast)\b\s*", "", t, flags=re.I)
     t = re.sub(r"^(of them|of these|of those|of the two|of the three)\b\s*", "", t, flags=re.I)
+    t = re.sub(r"^(say|says|said|state|states|mention|mentions|write|writes)\b\s*", "", t,
+               flags=re.I)  # "what do they say about cookies"
     t = re.sub(r"^(on|about|regarding|for|in terms of|when it comes to)\b\s*", "", t,
                flags=re.I)
     t = re.sub(r"^(they|them|their|both|each|it|its)\b\s*", "", t, flags=re.I)
     t = t.strip(" ?.!,")
-    t = re.sub(r"(\s+\b(on|at|in|for|with|by|from|of|about|under|to|and|or)\b)+$", "", t,
-               flags=re.I)
+    t = re.sub(r"(\s+\b(on|at|in|for|with|by|from|of|about|under|to|and|or|their|its|the|"
+               r"your|my)\b)+$", "", t, flags=re.I)  # "cookies in their [terms of use]"
     return t.strip(" ?.!,")
 
 
@@ -167,7 +206,10 @@ def has_topic(rest: str) -> bool:
     return any(w not in generic and len(w) > 1 for w in terms(text))  # "what's": "s"
 
 
-def resolve(session: Session, message: str, matcher: Any) -> Resolution:
+def resolve(session: Session, message: str, matcher: Any,
+            doc_types: list[str] | None = None) -> Resolution:
+    """The route, platforms, topic and document types of a message in a conversation;
+    ``doc_types``: the document types the corpus holds (those named narrow the turn)."""
     m = RECORD_ID.search(message)
     if m and (re.search(r"\b(show|open|record|display|look up|lookup)\b", message, re.I)
               or message.strip() == m.group(1)):
@@ -182,7 +224,11 @@ def resolve(session: Session, message: str, matcher: Any) -> Resolution:
             named.append(pid)
     unknown = matcher.unknown_spans(message)
     missing = [name for name, _, _ in unknown]
+    typed = doc_type_spans(message, doc_types or [])
+    named_types = list(dict.fromkeys(d for d, _, _ in typed))
     rest = strip_platforms(message, sorted(spans + unknown, key=lambda t: t[1]))
+    if typed:  # the topic is what is left without the document's name
+        rest = strip_platforms(rest, doc_type_spans(rest, doc_types or []))
     if missing and not named:  # "and Myspace?": never answered for the platforms in focus
         topic, question = ((topic_of(rest), rest) if has_topic(rest)
                            else (session.topic, session.question))
@@ -213,12 +259,15 @@ def resolve(session: Session, message: str, matcher: Any) -> Resolution:
         mentioned = list(platforms)
     else:
         mentioned = list(dict.fromkeys(session.mentioned + platforms))
+    types = named_types or (list(session.topic_doc_types) if kept_topic else [])
     return Resolution(route, platforms, topic, question, kept_platforms=kept_platforms,
-                      kept_topic=kept_topic, mentioned=mentioned, missing=missing)
+                      kept_topic=kept_topic, mentioned=mentioned, missing=missing,
+                      doc_types=types)
 
 
 def describe(res: Resolution, names: dict[str, str]) -> str:
     plats = " and ".join(names.get(p, p) for p in res.platforms) or "all platforms"
+    only = f" (in {', '.join(res.doc_types)} only)" if res.doc_types else ""
     if res.route == "compare":
-        return f"Comparing {plats} on: {res.topic}"
-    return f"Searching {plats} for: {res.topic}"
+        return f"Comparing {plats} on: {res.topic}{only}"
+    return f"Searching {plats} for: {res.topic}{only}"

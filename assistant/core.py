@@ -220,7 +220,8 @@ class Assistant:
         if self._router is None:
             from corpus.labels import has_labels
 
-            self._router = Router(self.matcher, lambda: has_labels(self.store))
+            self._router = Router(self.matcher, lambda: has_labels(self.store),
+                                  self.store.doc_types)
         return self._router
 
     def platform_names(self) -> dict[str, str]:
@@ -389,20 +390,23 @@ class Assistant:
             answer = record_answer(self.record(res.record_id))
         elif res.route == "missing":  # the platforms in focus stay; a topic of its own is kept
             session.topic, session.question = res.topic, res.question
+            session.topic_doc_types = res.doc_types
             answer = not_in_corpus(res.missing[0], len(names), time.perf_counter() - t0)
             answer.route = "missing"
         else:
             session.platforms, session.topic, session.question = (
                 res.platforms, res.topic, res.question)
             session.mentioned = res.mentioned
-            f = Filters(tuple(res.platforms), tuple(session.doc_types))
+            session.topic_doc_types = res.doc_types
+            doc_types = list(res.doc_types or session.doc_types)
+            f = Filters(tuple(res.platforms), tuple(doc_types))
             history = self.router.history(msg, f)
             if res.route == "compare" and history is not None and history.kind != "change":
                 history = None  # a dated comparison stays a table; "what changed in both?" not
             if history is not None:
                 answer = self._handle(history, msg, "hybrid", self.stages(), t0)
             elif res.route == "compare":
-                answer = self.compare(res.topic, res.platforms, session.doc_types)
+                answer = self.compare(res.topic, res.platforms, doc_types)
             else:
                 answer = self.ask(res.question or res.topic, f, route=False)
             if history is None:

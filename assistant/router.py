@@ -137,9 +137,11 @@ class Router:
     """Routes questions; ``labelled`` says whether the corpus carries clause labels (asked
     only when a question could be a label question)."""
 
-    def __init__(self, matcher: PlatformMatcher, labelled: Callable[[], bool]):
+    def __init__(self, matcher: PlatformMatcher, labelled: Callable[[], bool],
+                 doc_types: Callable[[], list[str]] = list):
         self.matcher = matcher
         self.labelled = labelled
+        self.doc_types = doc_types  # the document types the corpus holds (chat turns name them)
 
     def question(self, question: str, filters: Filters, history: bool = True) -> Route:
         """The route of a question whose platforms are already resolved into ``filters``.
@@ -171,4 +173,4 @@ class Router:
 
     def turn(self, session: Session, message: str) -> Resolution:
         """A conversation turn: record, help, compare or ask, with the focus carried over."""
-        return resolve(session, message, self.matcher)
+        return resolve(session, message, self.matcher, self.doc_types())

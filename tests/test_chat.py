@@ -176,3 +176,36 @@ def test_a_comparison_with_a_service_the_corpus_lacks_says_it_was_left_out(fixtu
     assert ans.text.endswith(f"Note: Slack is not among the {n} platforms in this corpus, so it "
                              "is left out of this answer.")
     assert ans.meta["missing_platforms"] == ["Slack"]
+
+
+def test_document_types_a_message_names():
+    from assistant.chat import doc_type_spans
+
+    kinds = ["Privacy Policy", "Business Privacy Policy", "Terms of Service",
+             "Community Guidelines", "Trackers Policy"]
+    assert doc_type_spans("what changed in their privacy policies?", kinds) == [
+        ("Privacy Policy", 22, 38)]
+    assert doc_type_spans("and in the Business Privacy Policy?", kinds) == [
+        ("Business Privacy Policy", 11, 34)]
+    assert doc_type_spans("their terms of use or the community guideline", kinds) == [
+        ("Terms of Service", 6, 18), ("Community Guidelines", 26, 45)]
+    assert doc_type_spans("the cookie policy", kinds) == [("Trackers Policy", 4, 17)]
+    assert doc_type_spans("the cookie policy", ["Privacy Policy"]) == []  # not in the corpus
+    assert doc_type_spans("Can they change their terms?", kinds) == []  # "terms" alone: no
+
+
+def test_a_document_type_follow_up_keeps_the_topic_and_narrows_the_turn(fixture_assistant):
+    s = Session()
+    first = fixture_assistant.chat(s, "Does Streamly sell my personal data?")
+    assert [c.record_id for c in first.citations] == [NO_SALE]
+    second = fixture_assistant.chat(s, "What about in the terms of service?")
+    assert second.focus == ("Searching Streamly for: sell my personal data "
+                            "(in Terms of Service only)")
+    assert NO_SALE not in [h.record_id for h in second.evidence]  # a Privacy Policy clause
+    assert {fixture_assistant.store.clause(h.record_id).doc_type
+            for h in second.evidence} == {"Terms of Service"}
+    third = fixture_assistant.chat(s, "and Learnify?")  # the topic keeps its document type
+    assert third.focus == ("Searching Learnify for: sell my personal data "
+                           "(in Terms of Service only)")
+    fourth = fixture_assistant.chat(s, "Does Learnify let me appeal?")  # a new topic: all
+    assert fourth.focus == "Searching Learnify for: let me appeal"
