@@ -154,3 +154,10 @@ def test_changes_view_lists_a_platforms_change_records(tmp_path):
     assert f'data-record="{TRIAL_30}"' in page and f'data-record="{TRIAL_7}"' in page
     assert "formatting" not in page  # wording changes only
     assert ui.run_changes("", True).startswith('<div class="pa-error">')
+
+
+def test_a_document_type_named_in_the_message_overrides_the_filter_once_in_the_focus(web):
+    q = "What does Streamly's terms of service say about selling my personal data?"
+    _, _, _, focus, _, _ = _last(web.respond(q, web.new_state(), [], ["Privacy Policy"]))
+    assert focus == ('<div class="pa-focus">Searching Streamly for: selling my personal data '
+                     '(in Terms of Service only)</div>')
