@@ -43,7 +43,12 @@ China Brazil English Terms Privacy Policy Service Services Community Guidelines 
 Cookies Which What When Where Who Whom Why How If Is Are Do Does Can Could Will Would May
 Might Should Has Have Did My Our Your The This That These Those A An Internet Web Android
 iOS Windows Mac ChatGPT's Google Apple Microsoft Amazon Meta Thanks Thank Hello Hi Hey Yes
-No Ok Okay Sure Great Cool Nice Really Please Sorry Help""".split())
+No Ok Okay Sure Great Cool Nice Really Please Sorry Help Spain Spanish Italy Italian Netherlands
+Dutch Belgium Sweden Norway Denmark Finland Poland Austria Switzerland Swiss Portugal Greece
+Mexico Argentina Chile Colombia Korea Singapore Indonesia Turkey Russia Ukraine Israel Egypt
+Nigeria Kenya Africa Asia Quebec Ontario Virginia Colorado Illinois Washington Florida Britain
+British England Scotland Wales Brexit Latin UAE Vietnam Philippines Thailand
+Malaysia Pakistan Bangladesh Zealand""".split())
 # a name listed beside another ("Zoom and Slack", "Slack, Zoom") or standing alone after a
 # follow-up's opening ("and Myspace?", "what about Friendster?")
 _LISTED = re.compile(rf"(?:\b(?i:and|or|vs\.?|versus)\s+|,\s*){_NAME}|"

@@ -77,6 +77,7 @@ def test_a_missing_service_is_found_only_where_a_name_goes():
     ("Does Streamly comply with GDPR and CCPA?", []),
     ("Thanks!", []),
     ("and cookies?", []),
+    ("what about Spain?", []),  # a place, asked of the platforms in focus
 ])
 def test_services_a_chat_message_names_that_the_corpus_lacks(text, unknown):
     from assistant.platforms import PlatformMatcher
