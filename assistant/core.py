@@ -298,8 +298,17 @@ class Assistant:
         if filters is None:
             filters = self.resolve_filters(q, platforms)
         _ = self.index  # an empty store says how to build the index before anything else
-        return self._handle(self.router.question(q, filters, history=route), q, mode,
-                            stages or self.stages(), t0)
+        answer = self._handle(self.router.question(q, filters, history=route), q, mode,
+                              stages or self.stages(), t0)
+        if route and answer.route != "missing" and "missing_platforms" not in answer.meta:
+            # "Do Zoom and Slack keep my messages?": answered for Zoom, and Slack said missing
+            gone = [n for n, _, _ in self.matcher.unknown_spans(q)] if self.matcher.find(q) else []
+            if gone:
+                from assistant.plain_answers import left_out
+
+                answer.text += "\n\n" + left_out(gone, len(self.matcher.names))
+                answer.meta["missing_platforms"] = gone
+        return answer
 
     def _handle(self, r: Route, q: str, mode: str, stages: Stages, t0: float) -> Answer:
         """The one handler a route names, given the parts it uses."""

@@ -56,6 +56,7 @@ _LISTED = re.compile(rf"(?:\b(?i:and|or|vs\.?|versus)\s+|,\s*){_NAME}|"
 _ALONE = re.compile(rf"^\s*(?i:and|also|but|then|what about|how about|and what about|same for|"
                     rf"same question for)\s+{_NAME}\s*[?.!]*\s*$")
 _LEADING = frozenset("compare contrast between and or versus vs".split())
+_LIST_GAP = re.compile(r"\s*(?:(?:,|&|/|\b(?:and|or|vs\.?|versus)\b)\s*)+", re.I)
 
 
 class PlatformMatcher:
@@ -141,7 +142,10 @@ class PlatformMatcher:
         answers for the platforms in focus instead."""
         known = self.find_spans(text)
         out: list[tuple[str, int, int]] = []
-        for rx in (_SERVICE_SLOT, _LISTED, _ALONE):
+        listed: list[tuple[str, int, int]] = []
+        # with a platform named, only names listed beside it count ("does Zoom share data with
+        # Salesforce?" asks about Zoom); without one, a name where a service's goes
+        for rx in (_LISTED,) if known else (_SERVICE_SLOT, _ALONE, _LISTED):
             for m in rx.finditer(text):
                 g = next(i for i in range(1, (m.re.groups or 0) + 1) if m.group(i))
                 start, end = m.span(g)
@@ -153,9 +157,20 @@ class PlatformMatcher:
                 acronym = rx is not _SERVICE_SLOT and name.isupper() and len(name) <= 4
                 if (not name or acronym or self._not_a_service(name)  # "AI and ML"
                         or any(s < end and start < e for _, s, e in known)
-                        or any(n == name for n, _, _ in out)):
+                        or any(n == name for n, _, _ in out + listed)):
                     continue
-                out.append((name, start, end))
+                (listed if rx is _LISTED else out).append((name, start, end))
+        # a listed name counts only in a list that holds a platform or a name found above:
+        # "Zoom, Discord and Slack", not "does Zoom share data with Salesforce and Marketo?"
+        anchors = [(s, e) for _, s, e in known + out]
+        while True:
+            joined = [t for t in listed if any(
+                _LIST_GAP.fullmatch(text[min(e, t[2]):max(s, t[1])]) for s, e in anchors)]
+            if not joined:
+                break
+            out += joined
+            anchors += [(s, e) for _, s, e in joined]
+            listed = [t for t in listed if t not in joined]
         return sorted(out, key=lambda t: t[1])
 
     def _not_a_service(self, name: str) -> bool:

@@ -208,6 +208,18 @@ def test_a_service_the_corpus_lacks_is_named_not_replaced(fixture_assistant):
     assert ans.text.startswith(f"Myspace is not among the {n} platforms in this corpus")
 
 
+def test_a_service_the_corpus_lacks_beside_one_it_holds_is_said_to_be_left_out(
+        fixture_assistant):
+    ans = fixture_assistant.ask("Can Streamly or Slack terminate my account without notice?")
+    n = len(fixture_assistant.platform_names())
+    assert [c.record_id for c in ans.citations] == ["streamly-bf7b-32gp-7whs"]
+    assert ans.text.endswith(f"Note: Slack is not among the {n} platforms in this corpus, so it "
+                             "is left out of this answer.")
+    assert ans.meta["missing_platforms"] == ["Slack"]
+    plain = fixture_assistant.ask("Can Streamly share data with Salesforce and Marketo?")
+    assert "missing_platforms" not in plain.meta and "Note:" not in plain.text
+
+
 @pytest.mark.parametrize("text,span,want", [
     ("| We keep logs for 30 days. |", (0, 29), "We keep logs for 30 days."),
     ("* **Retention.** We keep logs.", (0, 30), "Retention.** We keep logs."),

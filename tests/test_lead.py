@@ -78,6 +78,9 @@ def test_a_missing_service_is_found_only_where_a_name_goes():
     ("Thanks!", []),
     ("and cookies?", []),
     ("what about Spain?", []),  # a place, asked of the platforms in focus
+    ("what about Slack and Teams?", [("Slack", 11, 16), ("Teams", 21, 26)]),
+    ("Does Streamly share data with Salesforce and Marketo?", []),  # asked of Streamly
+    ("Compare Streamly, Proton Mail and Slack", [("Slack", 34, 39)]),
 ])
 def test_services_a_chat_message_names_that_the_corpus_lacks(text, unknown):
     from assistant.platforms import PlatformMatcher
