@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from assistant.answer import terms
+from assistant.platforms import LIST_GAP
 
 RECORD_ID = re.compile(r"\b([a-z0-9][a-z0-9-]{0,20}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}|"
                        r"[A-Z]{2}-[A-Z]-\d{4,})\b")
@@ -40,7 +41,6 @@ _HELP = re.compile(r"^\s*(help|\?|what can you do|how do i use (this|you)|what d
                    re.I)
 _FILLER = re.compile(r"^\s*(and|also|but|so|ok|okay|what about|how about|and what about|"
                      r"same for|same question for|now|then)\b[\s,]*", re.I)
-_LIST_GAP = re.compile(r"\s*(,|&|/|\b(and|or|vs\.?|versus)\b|\s)*\s*", re.I)
 _FOLLOW_WORDS = frozenset(
     "and about how what compare versus vs which both them they their each either those "
     "difference differ side approach position stance view take practice practices rules "
@@ -127,7 +127,7 @@ def strip_platforms(message: str, spans: list[tuple[str, int, int]]) -> str:
     for _, s, e in spans:
         gap = message[last:s]
         # "Spotify or Zoom", "Spotify, Zoom and Slack": nothing of the list is left between
-        out.append(" " if out and _LIST_GAP.fullmatch(gap) else gap)
+        out.append(" " if out and LIST_GAP.fullmatch(gap) else gap)
         last = e
         if message[last:last + 2] in ("'s", "’s"):
             last += 2
@@ -153,8 +153,9 @@ DOC_TYPE_ALIASES = {
 def _doc_type_pattern(name: str) -> str:
     words = [re.escape(w) for w in name.lower().split()]
     last = words[-1]
-    words[-1] = ("polic(?:y|ies)" if last == "policy" else
-                 last.rstrip("s") + "s?" if last.endswith("s") else last + "s?")
+    if len(last) > 4:  # a plural ("policies", "guideline"); "tos" stays itself, never "to"
+        words[-1] = ("polic(?:y|ies)" if last == "policy" else
+                     last.rstrip("s") + "s?" if last.endswith("s") else last + "s?")
     return r"\b" + r"\s+".join(words) + r"\b"
 
 

@@ -56,7 +56,8 @@ _LISTED = re.compile(rf"(?:\b(?i:and|or|vs\.?|versus)\s+|,\s*){_NAME}|"
 _ALONE = re.compile(rf"^\s*(?i:and|also|but|then|what about|how about|and what about|same for|"
                     rf"same question for)\s+{_NAME}\s*[?.!]*\s*$")
 _LEADING = frozenset("compare contrast between and or versus vs".split())
-_LIST_GAP = re.compile(r"\s*(?:(?:,|&|/|\b(?:and|or|vs\.?|versus)\b)\s*)+", re.I)
+# what may stand between two names of one list: "Zoom, Discord and Slack", "Zoom vs Webex"
+LIST_GAP = re.compile(r"\s*(?:(?:,|&|/|\b(?:and|or|vs\.?|versus)\b)\s*)*", re.I)
 
 
 class PlatformMatcher:
@@ -165,7 +166,7 @@ class PlatformMatcher:
         anchors = [(s, e) for _, s, e in known + out]
         while True:
             joined = [t for t in listed if any(
-                _LIST_GAP.fullmatch(text[min(e, t[2]):max(s, t[1])]) for s, e in anchors)]
+                LIST_GAP.fullmatch(text[min(e, t[2]):max(s, t[1])]) for s, e in anchors)]
             if not joined:
                 break
             out += joined

@@ -192,6 +192,8 @@ def test_document_types_a_message_names():
     assert doc_type_spans("the cookie policy", kinds) == [("Trackers Policy", 4, 17)]
     assert doc_type_spans("the cookie policy", ["Privacy Policy"]) == []  # not in the corpus
     assert doc_type_spans("Can they change their terms?", kinds) == []  # "terms" alone: no
+    assert doc_type_spans("Does it apply to me? And the ToS?", kinds) == [
+        ("Terms of Service", 29, 32)]  # the alias "tos", not the word "to"
 
 
 def test_a_document_type_follow_up_keeps_the_topic_and_narrows_the_turn(fixture_assistant):
