@@ -163,7 +163,7 @@ def doc_type_spans(message: str, doc_types: list[str]) -> list[tuple[str, int, i
     """(document type, start, end) of each document type the message names ("their privacy
     policies", "the community guidelines", "terms of use"), among ``doc_types``."""
     known = {d.lower(): d for d in doc_types}
-    names = {**{d.lower(): d for d in doc_types},
+    names = {**{d.lower(): d for d in doc_types if " " in d},  # not "an announcement"
              **{a: known[t.lower()] for a, t in DOC_TYPE_ALIASES.items() if t.lower() in known}}
     out: list[tuple[str, int, int]] = []
     for key in sorted(names, key=len, reverse=True):  # "business privacy policy" first

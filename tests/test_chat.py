@@ -194,6 +194,7 @@ def test_document_types_a_message_names():
     assert doc_type_spans("Can they change their terms?", kinds) == []  # "terms" alone: no
     assert doc_type_spans("Does it apply to me? And the ToS?", kinds) == [
         ("Terms of Service", 29, 32)]  # the alias "tos", not the word "to"
+    assert doc_type_spans("Did they make an announcement?", ["Announcement"]) == []
 
 
 def test_a_document_type_follow_up_keeps_the_topic_and_narrows_the_turn(fixture_assistant):
