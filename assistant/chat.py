@@ -12,8 +12,9 @@ Rules, in order:
   Zoom have a similar clause?") keeps the topic in focus; otherwise its topic replaces it;
 - two or more platforms in focus, or "compare" / "versus" / "which of" / "difference", route to
   a comparison;
-- a document type named ("what about the privacy policy?", "their terms of use") narrows the
-  turn to it, and the follow-ups that keep its topic;
+- a document type named in a follow-up that keeps the topic ("what about the privacy
+  policy?", "and in their terms of use?") narrows that turn and the follow-ups that keep the
+  topic; a question with a topic of its own is searched in every document, as `ask` does;
 - a service named that the corpus does not hold is said to be missing: alone ("and Myspace?")
   the turn answers only that; beside known platforms ("compare Zoom and Slack") they are
   answered and the answer says which was left out.
@@ -228,10 +229,13 @@ def resolve(session: Session, message: str, matcher: Any,
     typed = doc_type_spans(message, doc_types or [])
     named_types = list(dict.fromkeys(d for d, _, _ in typed))
     rest = strip_platforms(message, sorted(spans + unknown, key=lambda t: t[1]))
-    if typed:  # the topic is what is left without the document's name
-        rest = strip_platforms(rest, doc_type_spans(rest, doc_types or []))
+    # a document type narrows only a follow-up with no topic but it ("what about the privacy
+    # policy?"); a question of its own is searched as `ask` searches it, in every document
+    # (narrowing ToS;DR's questions that name a policy lost 1 of 3 quotes held elsewhere)
+    bare = strip_platforms(rest, doc_type_spans(rest, doc_types or [])) if typed else rest
+    own_topic = has_topic(bare)
     if missing and not named:  # "and Myspace?": never answered for the platforms in focus
-        topic, question = ((topic_of(rest), rest) if has_topic(rest)
+        topic, question = ((topic_of(rest), rest) if own_topic
                            else (session.topic, session.question))
         return Resolution("missing", [], topic, question, missing=missing)
     kept_platforms = kept_topic = False
@@ -242,7 +246,7 @@ def resolve(session: Session, message: str, matcher: Any,
     else:
         platforms = list(session.platforms)
         kept_platforms = bool(platforms)
-    if has_topic(rest):
+    if own_topic:
         topic, question = topic_of(rest), rest
     else:
         topic, question = session.topic, session.question
@@ -260,7 +264,7 @@ def resolve(session: Session, message: str, matcher: Any,
         mentioned = list(platforms)
     else:
         mentioned = list(dict.fromkeys(session.mentioned + platforms))
-    types = named_types or (list(session.topic_doc_types) if kept_topic else [])
+    types = (named_types or list(session.topic_doc_types)) if kept_topic else []
     return Resolution(route, platforms, topic, question, kept_platforms=kept_platforms,
                       kept_topic=kept_topic, mentioned=mentioned, missing=missing,
                       doc_types=types)

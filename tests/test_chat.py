@@ -212,3 +212,7 @@ def test_a_document_type_follow_up_keeps_the_topic_and_narrows_the_turn(fixture_
                            "(in Terms of Service only)")
     fourth = fixture_assistant.chat(s, "Does Learnify let me appeal?")  # a new topic: all
     assert fourth.focus == "Searching Learnify for: let me appeal"
+    # a question of its own that names a document is searched in every document, like `ask`
+    fifth = fixture_assistant.chat(s, "Does Streamly's terms of service mention selling data?")
+    assert fifth.focus == "Searching Streamly for: terms of service mention selling data"
+    assert s.topic_doc_types == [] and NO_SALE in [h.record_id for h in fifth.evidence]

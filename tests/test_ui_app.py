@@ -157,7 +157,10 @@ def test_changes_view_lists_a_platforms_change_records(tmp_path):
 
 
 def test_a_document_type_named_in_the_message_overrides_the_filter_once_in_the_focus(web):
-    q = "What does Streamly's terms of service say about selling my personal data?"
-    _, _, _, focus, _, _ = _last(web.respond(q, web.new_state(), [], ["Privacy Policy"]))
-    assert focus == ('<div class="pa-focus">Searching Streamly for: selling my personal data '
+    state = web.new_state()
+    _, _, state, *_ = _last(web.respond("Does Streamly sell my personal data?", state, [],
+                                        ["Privacy Policy"]))
+    _, _, _, focus, _, _ = _last(web.respond("What about in the terms of service?", state, [],
+                                             ["Privacy Policy"]))
+    assert focus == ('<div class="pa-focus">Searching Streamly for: sell my personal data '
                      '(in Terms of Service only)</div>')
