@@ -270,9 +270,12 @@ def resolve(session: Session, message: str, matcher: Any,
                       doc_types=types)
 
 
-def describe(res: Resolution, names: dict[str, str]) -> str:
+def describe(res: Resolution, names: dict[str, str], doc_types: list[str] | None = None
+             ) -> str:
+    """The focus line of a turn; ``doc_types``: those searched (named in the conversation or
+    chosen in a filter), when not all."""
     plats = " and ".join(names.get(p, p) for p in res.platforms) or "all platforms"
-    only = f" (in {', '.join(res.doc_types)} only)" if res.doc_types else ""
+    only = f" (in {', '.join(doc_types)} only)" if doc_types else ""
     if res.route == "compare":
         return f"Comparing {plats} on: {res.topic}{only}"
     return f"Searching {plats} for: {res.topic}{only}"

@@ -420,7 +420,7 @@ class Assistant:
                 answer = self.ask(res.question or res.topic, f, route=False)
             if history is None:
                 answer.route = res.route
-                answer.focus = describe(res, names)
+                answer.focus = describe(res, names, doc_types)
             if res.missing:
                 answer.text += "\n\n" + left_out(res.missing, len(names))
                 answer.meta["missing_platforms"] = list(res.missing)

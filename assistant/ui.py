@@ -168,11 +168,7 @@ class WebUI:
             return
         with self.lock:
             cards = H.citation_cards(answer, self._lookup)
-        focus_text = answer.focus
-        if (doc_types and answer.route in ("ask", "compare") and doc_types[0] not in focus_text
-                and " only)" not in focus_text):  # a type named in the message narrowed it
-            focus_text += f" (in {', '.join(doc_types)} only)"
-        focus = H.focus_line(focus_text)
+        focus = H.focus_line(answer.focus)  # it names the document types searched
         if answer.route in ("ask", "help", "record"):
             words = re.split(r"(\s+)", answer.text)
             step = max(1, len(words) // STREAM_STEPS)
