@@ -56,8 +56,7 @@ _POINTER = re.compile(r"\b(that|this|it|same|similar|similarly|too|also|likewise
 _POINTED_WORDS = frozenset(
     "handle deal treat cover address manage work stand apply true state clause provision "
     "thing case question one do mention regard matter issue point subject similar likewise "
-    "too well also comparable alike go word situation section part rule say privacy cookie "
-    "guidelines community agreement document documents conditions"
+    "too well also comparable alike go word situation section part rule say document documents"
     .split()
 )
 HELP_TEXT = (

@@ -127,8 +127,9 @@ _KEEPS = "terminate my account without notice"
 def test_follow_up_pointing_back_keeps_the_topic(message):
     s = Session(platforms=["streamly"], mentioned=["streamly"], topic=_KEEPS,
                 question="Can terminate my account without notice?")
-    res = resolve(s, message, _Matcher())
+    res = resolve(s, message, _Matcher(), ["Privacy Policy", "Terms of Service"])
     assert (res.platforms, res.topic, res.kept_topic) == (["learnify"], _KEEPS, True)
+    assert res.doc_types == (["Privacy Policy"] if "privacy policy" in message else [])
     assert res.question == "Can terminate my account without notice?"
 
 
