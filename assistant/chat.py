@@ -227,11 +227,13 @@ def resolve(session: Session, message: str, matcher: Any,
     missing = [name for name, _, _ in unknown]
     typed = doc_type_spans(message, doc_types or [])
     named_types = list(dict.fromkeys(d for d, _, _ in typed))
-    rest = strip_platforms(message, sorted(spans + unknown, key=lambda t: t[1]))
+    names = sorted(spans + unknown, key=lambda t: t[1])
+    rest = strip_platforms(message, names)
     # a document type narrows only a follow-up with no topic but it ("what about the privacy
     # policy?"); a question of its own is searched as `ask` searches it, in every document
     # (narrowing ToS;DR's questions that name a policy lost 1 of 3 quotes held elsewhere)
-    bare = strip_platforms(rest, doc_type_spans(rest, doc_types or [])) if typed else rest
+    bare = (strip_platforms(message, sorted(names + typed, key=lambda t: t[1])) if typed
+            else rest)
     own_topic = has_topic(bare)
     if missing and not named:  # "and Myspace?": never answered for the platforms in focus
         topic, question = ((topic_of(rest), rest) if own_topic
