@@ -217,3 +217,44 @@ def test_a_document_type_follow_up_keeps_the_topic_and_narrows_the_turn(fixture_
     fifth = fixture_assistant.chat(s, "Does Streamly's terms of service mention selling data?")
     assert fifth.focus == "Searching Streamly for: terms of service mention selling data"
     assert s.topic_doc_types == [] and NO_SALE in [h.record_id for h in fifth.evidence]
+
+
+# Written after the rules above were fixed and not used to change them: a check on wordings
+# the rules were not made from. Four of the twenty that point back still lose the topic.
+_MISSED = {"Is Reddit stricter about this?", "Does Reddit say anything similar?",
+           "Is it any better on Reddit?", "Does Reddit have something like that?"}
+_BACK_LATER = [
+    "Would Reddit do the same thing?", "Is Reddit stricter about this?", "Reddit too?",
+    "What is Reddit's take?", "Can Reddit do this as well?", "Does Reddit say anything similar?",
+    "How is this handled at Reddit?", "Same at Reddit?", "Does this also apply on Reddit?",
+    "Any difference with Reddit?", "Reddit's version of this?", "Is it any better on Reddit?",
+    "And over at Reddit?", "Does Reddit have something like that?",
+    "What does Reddit do in that case?", "How does Reddit approach it?",
+    "Is Reddit's rule the same?", "Does Reddit have an equivalent provision?",
+    "Is that true of Reddit also?", "Where does Reddit stand on this?"]
+_OWN_LATER = [
+    "Does Reddit sell my data?", "Can Reddit delete my posts?",
+    "How does Reddit handle copyright claims?", "Is Reddit allowed to read my messages?",
+    "Does Reddit use my data for ads too?", "What is Reddit's minimum age?",
+    "Does this also apply to Reddit's moderators?", "Can Reddit change its terms at any time?",
+    "Does Reddit have a similar arbitration clause?", "Where is Reddit's governing law?"]
+
+
+class _RedditMatcher(_Matcher):
+    names = {"streamly": "Streamly", "reddit": "Reddit"}
+
+
+@pytest.mark.parametrize("message", [
+    pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="still loses the topic"))
+    if m in _MISSED else m for m in _BACK_LATER])
+def test_later_wordings_that_point_back_keep_the_topic(message):
+    s = Session(platforms=["streamly"], mentioned=["streamly"], topic=_KEEPS,
+                question="Can terminate my account without notice?")
+    assert resolve(s, message, _RedditMatcher(), ["Privacy Policy"]).kept_topic
+
+
+@pytest.mark.parametrize("message", _OWN_LATER)
+def test_later_wordings_with_a_topic_of_their_own_replace_it(message):
+    s = Session(platforms=["streamly"], mentioned=["streamly"], topic=_KEEPS,
+                question="Can terminate my account without notice?")
+    assert not resolve(s, message, _RedditMatcher(), ["Privacy Policy"]).kept_topic
