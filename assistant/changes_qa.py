@@ -19,6 +19,7 @@ from typing import Any
 from assistant.answer import DefaultAnswerer, terms
 from assistant.citations import verify
 from assistant.dates import DateRange, strip_dates
+from assistant.doc_types import doc_type_spans
 from assistant.types import Answer, Citation, Filters, Hit, Search
 from corpus import changes as ch
 from corpus.errors import NotFound
@@ -113,13 +114,13 @@ def quote_span(text: str, needle: str = "") -> tuple[int, int]:
 
 
 def _doc_type(question: str, available: set[str]) -> str | None:
+    """The document type a change question is about: a loose word for the common ones
+    ("privacy", "cookies", "Spotify's terms"), else one the question names."""
     for pattern, doc_type in _DOC_WORDS:
         if pattern.search(question) and doc_type in available:
             return doc_type
-    for doc_type in sorted(available, key=len, reverse=True):
-        if doc_type.lower() in question.lower():
-            return doc_type
-    return None
+    named = doc_type_spans(question, sorted(available))
+    return named[0][0] if named else None
 
 
 def topic_terms(question: str, platform_names: list[str], dates: DateRange | None) -> list[str]:

@@ -180,7 +180,7 @@ def test_a_comparison_with_a_service_the_corpus_lacks_says_it_was_left_out(fixtu
 
 
 def test_document_types_a_message_names():
-    from assistant.chat import doc_type_spans
+    from assistant.doc_types import doc_type_spans
 
     kinds = ["Privacy Policy", "Business Privacy Policy", "Terms of Service",
              "Community Guidelines", "Trackers Policy"]
