@@ -29,7 +29,7 @@ from typing import Any
 
 from assistant.answer import terms
 from assistant.doc_types import doc_type_spans
-from assistant.platforms import LIST_GAP
+from assistant.platforms import FOLLOW_UP_OPENING, LIST_GAP
 
 RECORD_ID = re.compile(r"\b([a-z0-9][a-z0-9-]{0,20}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}|"
                        r"[A-Z]{2}-[A-Z]-\d{4,})\b")
@@ -41,8 +41,7 @@ _ALL = re.compile(r"\b(which platforms|any platform|all platforms|every platform
                   r"in general|other platforms)\b", re.I)
 _HELP = re.compile(r"^\s*(help|\?|what can you do|how do i use (this|you)|what do you do)\W*$",
                    re.I)
-_FILLER = re.compile(r"^\s*(and|also|but|so|ok|okay|what about|how about|and what about|"
-                     r"same for|same question for|now|then)\b[\s,]*", re.I)
+_FILLER = re.compile(rf"^\s*({FOLLOW_UP_OPENING})\b[\s,]*", re.I)
 _FOLLOW_WORDS = frozenset(
     "and about how what compare versus vs which both them they their each either those "
     "difference differ side approach position stance view take practice practices rules "

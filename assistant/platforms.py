@@ -53,8 +53,10 @@ Malaysia Pakistan Bangladesh Zealand""".split())
 # follow-up's opening ("and Myspace?", "what about Friendster?")
 _LISTED = re.compile(rf"(?:\b(?i:and|or|vs\.?|versus)\s+|,\s*){_NAME}|"
                      rf"{_NAME}(?=\s*(?:,|\b(?i:and|or|vs\.?|versus)\b))")
-_ALONE = re.compile(rf"^\s*(?i:and|also|but|then|what about|how about|and what about|same for|"
-                    rf"same question for)\s+{_NAME}\s*[?.!]*\s*$")
+# how a follow-up opens ("and Spotify?", "what about cookies?"): the chat drops it from a topic
+FOLLOW_UP_OPENING = (r"and|also|but|so|ok|okay|what about|how about|and what about|same for|"
+                     r"same question for|now|then")
+_ALONE = re.compile(rf"^\s*(?i:{FOLLOW_UP_OPENING})\s+{_NAME}\s*[?.!]*\s*$")
 _LEADING = frozenset("compare contrast between and or versus vs".split())
 # what may stand between two names of one list: "Zoom, Discord and Slack", "Zoom vs Webex"
 LIST_GAP = re.compile(r"\s*(?:(?:,|&|/|\b(?:and|or|vs\.?|versus)\b)\s*)*", re.I)
