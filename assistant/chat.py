@@ -190,7 +190,7 @@ def resolve(session: Session, message: str, matcher: Any,
     for pid, _, _ in spans:
         if pid not in named:
             named.append(pid)
-    unknown = matcher.unknown_spans(message)
+    unknown = matcher.unknown_spans(message, spans)
     missing = [name for name, _, _ in unknown]
     typed = doc_type_spans(message, doc_types or [])
     named_types = list(dict.fromkeys(d for d, _, _ in typed))

@@ -302,7 +302,8 @@ class Assistant:
                               stages or self.stages(), t0)
         if route and answer.route != "missing" and "missing_platforms" not in answer.meta:
             # "Do Zoom and Slack keep my messages?": answered for Zoom, and Slack said missing
-            gone = [n for n, _, _ in self.matcher.unknown_spans(q)] if self.matcher.find(q) else []
+            known = self.matcher.find_spans(q)
+            gone = [n for n, _, _ in self.matcher.unknown_spans(q, known)] if known else []
             if gone:
                 from assistant.plain_answers import left_out
 

@@ -138,12 +138,14 @@ class PlatformMatcher:
                 return name
         return None
 
-    def unknown_spans(self, text: str) -> list[tuple[str, int, int]]:
+    def unknown_spans(self, text: str, known: list[tuple[str, int, int]] | None = None
+                      ) -> list[tuple[str, int, int]]:
         """(name, start, end) of every name a chat message uses as a service's that is no
         platform of the corpus, beside the platforms it does name ("compare Zoom and
         Slack") or after a follow-up's opening ("and Myspace?"), so a conversation never
-        answers for the platforms in focus instead."""
-        known = self.find_spans(text)
+        answers for the platforms in focus instead. ``known``: ``find_spans(text)``, when the
+        caller has it."""
+        known = self.find_spans(text) if known is None else known
         out: list[tuple[str, int, int]] = []
         listed: list[tuple[str, int, int]] = []
         # with a platform named, only names listed beside it count ("does Zoom share data with

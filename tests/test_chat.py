@@ -75,7 +75,7 @@ class _Matcher:
                 out.append((pid, i, i + len(name)))
         return sorted(out, key=lambda t: t[1])
 
-    def unknown_spans(self, text):
+    def unknown_spans(self, text, known=None):
         return []
 
 
